@@ -1,0 +1,232 @@
+package core
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Model names as policies, the CLI and the UI spell them.
+const (
+	ModelLinear      = "linear"
+	ModelHolt        = "holt"
+	ModelHoltWinters = "holt-winters"
+	ModelAuto        = "auto"
+)
+
+// ModelNames lists every model name NewForecaster accepts.
+func ModelNames() []string {
+	return []string{ModelLinear, ModelHolt, ModelHoltWinters, ModelAuto}
+}
+
+// NewForecaster returns the forecaster the policy names. The linear model fits
+// the last p.Points samples, as the seed does. An unknown model name is an
+// error that names it and the valid ones.
+func NewForecaster(p ForecastPolicy) (Forecaster, error) {
+	switch p.Model {
+	case ModelLinear:
+		if p.Points < 2 {
+			return nil, fmt.Errorf("forecast model %q: points must be at least 2, got %d", p.Model, p.Points)
+		}
+		return Linear{Points: p.Points}, nil
+	}
+	return nil, fmt.Errorf("unknown forecast model %q: valid models are %s",
+		p.Model, strings.Join(ModelNames(), ", "))
+}
+
+// Linear is the seed's predictive model: an ordinary least-squares line
+// through the last Points samples, extrapolated from the last sample.
+//
+// The seed computes "last CPU + trend × 5" with the trend per point of a
+// one-minute series. Linear keeps that shape but makes the trend a slope per
+// second of sample time, so it is correct at any scrape interval: the value
+// k steps after the last sample is last + slope × (k × step). On a one-minute
+// series at a five-minute horizon this is exactly the seed's formula.
+//
+// The 80 % interval is the ordinary-least-squares one for that estimator:
+// with residual standard error s (n−2 degrees of freedom), the forecast error
+// y(t+d) − (y(t) + b̂·d) has variance s²·(2 + d²/Sxx + 2·d·(x_n − x̄)/Sxx), and
+// the half-width is Student's t(0.90, n−2) times its square root.
+type Linear struct {
+	// Points is how many of the newest samples the line is fitted to (seed: 10).
+	Points int
+	// Cap, when above zero, caps the point forecast and interval (the seed
+	// caps CPU utilization at 1.0). Zero means no cap.
+	Cap float64
+}
+
+// Name implements Forecaster.
+func (Linear) Name() string { return ModelLinear }
+
+// Forecast implements Forecaster.
+func (l Linear) Forecast(history []Sample, horizon time.Duration) (Forecast, error) {
+	if l.Points < 2 {
+		return Forecast{}, fmt.Errorf("linear model: points must be at least 2, got %d", l.Points)
+	}
+	xs, err := cleanHistory(history)
+	if err != nil {
+		return Forecast{}, fmt.Errorf("linear model: %w", err)
+	}
+	if len(xs) < 2 {
+		return Forecast{}, fmt.Errorf("linear model needs at least 2 finite samples, got %d: %w", len(xs), ErrShortHistory)
+	}
+	if len(xs) > l.Points {
+		xs = xs[len(xs)-l.Points:]
+	}
+	steps, step, err := horizonSteps(xs, horizon)
+	if err != nil {
+		return Forecast{}, fmt.Errorf("linear model: %w", err)
+	}
+
+	// Least squares on x = seconds since the first fitted sample.
+	t0 := xs[0].At
+	n := float64(len(xs))
+	var mx, my float64
+	for _, s := range xs {
+		mx += s.At.Sub(t0).Seconds()
+		my += s.Value
+	}
+	mx /= n
+	my /= n
+	var sxx, sxy float64
+	for _, s := range xs {
+		dx := s.At.Sub(t0).Seconds() - mx
+		sxx += dx * dx
+		sxy += dx * (s.Value - my)
+	}
+	slope := 0.0
+	if sxx > 0 {
+		slope = sxy / sxx
+	}
+	var sse float64
+	for _, s := range xs {
+		e := s.Value - (my + slope*(s.At.Sub(t0).Seconds()-mx))
+		sse += e * e
+	}
+	s2 := 0.0
+	if len(xs) > 2 {
+		s2 = sse / (n - 2)
+	}
+	tq := studentT90(len(xs) - 2)
+	last := xs[len(xs)-1]
+	xn := last.At.Sub(t0).Seconds() - mx
+
+	f := Forecast{Model: ModelLinear, Points: make([]ForecastPoint, 0, steps)}
+	for k := 1; k <= steps; k++ {
+		d := (time.Duration(k) * step).Seconds()
+		v := last.Value + slope*d
+		varF := 2.0
+		if sxx > 0 {
+			varF += d*d/sxx + 2*d*xn/sxx
+		}
+		half := tq * math.Sqrt(s2*max(varF, 0))
+		p := ForecastPoint{At: last.At.Add(time.Duration(k) * step), Value: v, Lower: v - half, Upper: v + half}
+		if l.Cap > 0 {
+			p.Value = min(p.Value, l.Cap)
+			p.Lower = min(p.Lower, l.Cap)
+			p.Upper = min(p.Upper, l.Cap)
+		}
+		f.Points = append(f.Points, p)
+	}
+	return f, nil
+}
+
+// studentT90 is the 90th percentile of Student's t with dof degrees of
+// freedom (one side of an 80 % two-sided interval), from the standard table;
+// between table rows it takes the next smaller dof (a slightly wider interval).
+func studentT90(dof int) float64 {
+	switch {
+	case dof <= 0:
+		return math.Inf(1)
+	case dof == 1:
+		return 3.078
+	case dof == 2:
+		return 1.886
+	case dof == 3:
+		return 1.638
+	case dof == 4:
+		return 1.533
+	case dof == 5:
+		return 1.476
+	case dof == 6:
+		return 1.440
+	case dof == 7:
+		return 1.415
+	case dof == 8:
+		return 1.397
+	case dof == 9:
+		return 1.383
+	case dof < 12:
+		return 1.372
+	case dof < 15:
+		return 1.356
+	case dof < 20:
+		return 1.341
+	case dof < 30:
+		return 1.325
+	case dof < 60:
+		return 1.310
+	case dof < 120:
+		return 1.296
+	}
+	return 1.2816
+}
+
+// cleanHistory returns history without NaN or infinite values (a missing
+// scrape is skipped, not treated as zero). It rejects samples out of time
+// order, since every model assumes a time-ordered series.
+func cleanHistory(history []Sample) ([]Sample, error) {
+	clean := true
+	for i, s := range history {
+		if i > 0 && !s.At.After(history[i-1].At) {
+			return nil, fmt.Errorf("history sample %d at %s is not after sample %d at %s; want strictly increasing timestamps",
+				i, s.At.Format(time.RFC3339), i-1, history[i-1].At.Format(time.RFC3339))
+		}
+		if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+			clean = false
+		}
+	}
+	if clean {
+		return history, nil
+	}
+	out := make([]Sample, 0, len(history))
+	for _, s := range history {
+		if !math.IsNaN(s.Value) && !math.IsInf(s.Value, 0) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// sampleStep is the series' typical sample interval: the median of the gaps
+// between consecutive samples of the newest (at most 64) samples, so that one
+// missing scrape does not change it. xs must hold at least 2 samples.
+func sampleStep(xs []Sample) time.Duration {
+	from := max(0, len(xs)-65)
+	gaps := make([]time.Duration, 0, len(xs)-from-1)
+	for i := from + 1; i < len(xs); i++ {
+		gaps = append(gaps, xs[i].At.Sub(xs[i-1].At))
+	}
+	// Insertion sort: at most 64 gaps, usually already equal.
+	for i := 1; i < len(gaps); i++ {
+		for j := i; j > 0 && gaps[j] < gaps[j-1]; j-- {
+			gaps[j], gaps[j-1] = gaps[j-1], gaps[j]
+		}
+	}
+	return gaps[len(gaps)/2]
+}
+
+// horizonSteps is how many sample steps reach horizon (rounded up, at least
+// one) and the step itself.
+func horizonSteps(xs []Sample, horizon time.Duration) (int, time.Duration, error) {
+	if horizon <= 0 {
+		return 0, 0, fmt.Errorf("horizon must be positive, got %s", horizon)
+	}
+	step := sampleStep(xs)
+	if step <= 0 {
+		return 0, 0, fmt.Errorf("samples must be spaced in time, got a median step of %s", step)
+	}
+	steps := int((horizon + step - 1) / step)
+	return max(steps, 1), step, nil
+}
