@@ -230,3 +230,127 @@ func horizonSteps(xs []Sample, horizon time.Duration) (int, time.Duration, error
 	steps := int((horizon + step - 1) / step)
 	return max(steps, 1), step, nil
 }
+
+// Holt is Holt's linear exponential smoothing (level and trend), optionally
+// with a damped trend; its weights are fitted to the history on every call
+// (see the smoothing notes in forecast_smoothing.go).
+type Holt struct {
+	// Damped fits a damping factor φ in [0.8, 1] so the trend fades with the
+	// horizon instead of running on.
+	Damped bool
+}
+
+// Name implements Forecaster.
+func (h Holt) Name() string {
+	if h.Damped {
+		return ModelHolt + "-damped"
+	}
+	return ModelHolt
+}
+
+// Forecast implements Forecaster.
+func (h Holt) Forecast(history []Sample, horizon time.Duration) (Forecast, error) {
+	f, _, err := h.scored(history, horizon)
+	return f, err
+}
+
+func (h Holt) scored(history []Sample, horizon time.Duration) (Forecast, float64, error) {
+	xs, steps, step, err := prepare(h.Name(), history, horizon)
+	if err != nil {
+		return Forecast{}, 0, err
+	}
+	return smoothingForecast(h.Name(), xs, esSpec{trend: true, damped: h.Damped}, steps, step)
+}
+
+// HoltWinters is additive Holt-Winters: level, trend and a season of length
+// Season (default 24 h), with weights fitted to the history on every call.
+// The season needs history covering at least two seasons; with less it
+// forecasts with Holt and says so in Forecast.Model.
+type HoltWinters struct {
+	// Season is the length of one season; zero means 24 h.
+	Season time.Duration
+	// Damped damps the trend, as in Holt.
+	Damped bool
+}
+
+// Name implements Forecaster.
+func (hw HoltWinters) Name() string {
+	if hw.Damped {
+		return ModelHoltWinters + "-damped"
+	}
+	return ModelHoltWinters
+}
+
+// Forecast implements Forecaster.
+func (hw HoltWinters) Forecast(history []Sample, horizon time.Duration) (Forecast, error) {
+	f, _, err := hw.scored(history, horizon)
+	return f, err
+}
+
+func (hw HoltWinters) scored(history []Sample, horizon time.Duration) (Forecast, float64, error) {
+	xs, steps, step, err := prepare(hw.Name(), history, horizon)
+	if err != nil {
+		return Forecast{}, 0, err
+	}
+	season := hw.Season
+	if season == 0 {
+		season = 24 * time.Hour
+	}
+	if season < 0 {
+		return Forecast{}, 0, fmt.Errorf("%s model: season must be positive, got %s", hw.Name(), season)
+	}
+	m := int(season / step)
+	if m < 2 || time.Duration(m)*step != season {
+		return Forecast{}, 0, fmt.Errorf("%s model: season %s is not a whole number (at least 2) of the %s sample step", hw.Name(), season, step)
+	}
+	spec := esSpec{trend: true, damped: hw.Damped, m: m}
+	if len(xs) < 2*m || steps > m {
+		holt := Holt{Damped: hw.Damped}
+		f, score, err := smoothingForecast(holt.Name(), xs, esSpec{trend: true, damped: hw.Damped}, steps, step)
+		f.Model = fmt.Sprintf("%s(%s: history < 2 seasons)", hw.Name(), holt.Name())
+		if steps > m {
+			f.Model = fmt.Sprintf("%s(%s: horizon > 1 season)", hw.Name(), holt.Name())
+		}
+		return f, score, err
+	}
+	return smoothingForecast(hw.Name(), xs, spec, steps, step)
+}
+
+// prepare cleans history and checks it against the horizon.
+func prepare(name string, history []Sample, horizon time.Duration) ([]Sample, int, time.Duration, error) {
+	xs, err := cleanHistory(history)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%s model: %w", name, err)
+	}
+	if len(xs) < 3 {
+		return nil, 0, 0, fmt.Errorf("%s model needs at least 3 finite samples, got %d: %w", name, len(xs), ErrShortHistory)
+	}
+	steps, step, err := horizonSteps(xs, horizon)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%s model: %w", name, err)
+	}
+	if len(xs) < steps+3 {
+		return nil, 0, 0, fmt.Errorf("%s model needs at least %d samples (horizon %s is %d steps of %s, plus 3), got %d: %w",
+			name, steps+3, horizon, steps, step, len(xs), ErrShortHistory)
+	}
+	return xs, steps, step, nil
+}
+
+// smoothingForecast fits spec to xs and returns the path, with its intervals,
+// and the mean absolute in-sample error at the horizon over the score window.
+func smoothingForecast(name string, xs []Sample, spec esSpec, steps int, step time.Duration) (Forecast, float64, error) {
+	y := values(xs)
+	fit, err := esFitParams(y, spec, steps)
+	if err != nil {
+		return Forecast{}, 0, fmt.Errorf("%s model: %w", name, err)
+	}
+	errs := esErrors(y, spec, fit.p, steps, scoreWindow(step))
+	last := xs[len(xs)-1].At
+	f := Forecast{Model: name, Points: make([]ForecastPoint, steps)}
+	for k := 1; k <= steps; k++ {
+		v := fit.forecast(k)
+		lo, hi := intervalOffsets(errs[k-1])
+		f.Points[k-1] = ForecastPoint{At: last.Add(time.Duration(k) * step), Value: v, Lower: v + lo, Upper: v + hi}
+	}
+	return f, meanAbs(errs[steps-1]), nil
+}

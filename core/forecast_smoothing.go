@@ -1,0 +1,444 @@
+package core
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Exponential smoothing, additive, in error-correction form (Hyndman &
+// Athanasopoulos, "Forecasting: Principles and Practice", ch. 8). With the
+// one-step error e(t) = y(t) − (l + φb + s(t−m)):
+//
+//	level   l(t) = l(t−1) + φ·b(t−1) + α·e(t)
+//	trend   b(t) = φ·b(t−1) + α·β·e(t)
+//	season  s(t) = s(t−m) + γ·e(t)
+//	k ahead ŷ(t+k) = l(t) + (φ + φ² + … + φ^k)·b(t) + s(t+k−m)
+//
+// Holt is the model without a season, Holt-Winters the one with it; φ = 1
+// unless the trend is damped. β is a share of α (0..1), so the trend never
+// adapts faster than the level, and γ is at most 1 − α.
+//
+// Parameters are fitted by Nelder–Mead on the sum of squared errors of the
+// forecasts the model would have made in-sample at the horizon it is asked
+// for (k = the horizon in steps), over a recent fit window. Fitting on the
+// horizon's own error rather than the one-step error is a deliberate choice:
+// it is the error that matters for the decision, and on noisy series (NASA's
+// per-minute requests) it smooths the level more, which is what beats the
+// naive forecast there.
+//
+// Intervals: the 80 % band at k steps is the empirical 10th and 90th
+// percentile of the model's in-sample k-step errors over the score window
+// (the newest day of targets, at most scoreWindowMax points), added to the
+// point forecast. With fewer than minQuantileErrors errors it is a normal
+// approximation, ±1.2816 × their root mean square.
+
+const (
+	fitWindowMax      = 4320 // newest targets the fit scores (3 days of minutes)
+	scoreWindowMax    = 1440 // newest targets errors and intervals come from (a day of minutes)
+	minQuantileErrors = 20
+	nelderMeadEvals   = 60
+	z90               = 1.2815515655446004 // standard normal 90th percentile
+)
+
+// esSpec says which components a smoothing model has.
+type esSpec struct {
+	trend  bool
+	damped bool
+	m      int // season length in steps; 0 means no season
+}
+
+// esParams are the smoothing weights.
+type esParams struct {
+	alpha, beta, gamma, phi float64
+}
+
+// esFit is a fitted model: its weights, its state after the last sample, and
+// the in-sample errors it made.
+type esFit struct {
+	p      esParams
+	level  float64
+	trend  float64
+	season []float64 // by phase: season[t % m] is the newest s for that phase
+	n      int       // samples filtered; the next step is t = n
+}
+
+// esInit returns the state before the first filtered step and that step.
+//
+// The season starts from a classical decomposition of the whole history:
+// the mean, per phase, of the series minus its centred moving average over
+// one season, smoothed across neighbouring phases (a circular moving average
+// over 1/48 of the season, 30 minutes of a day) and centred on zero. Starting
+// from a smooth profile matters: on a noisy series, indices taken from two
+// raw seasons carry that noise into every forecast for days.
+func esInit(y []float64, spec esSpec) (level, trend float64, season []float64, start int) {
+	if spec.m > 0 {
+		season = seasonProfile(y, spec.m)
+		k := min(len(y), spec.m)
+		for i := range k {
+			level += y[i] - season[i]
+		}
+		return level / float64(k), 0, season, 0
+	}
+	if spec.trend {
+		k := min(len(y)-1, 10)
+		trend = (y[k] - y[0]) / float64(k)
+	}
+	return y[0], trend, nil, 1
+}
+
+// seasonProfile is the smoothed, zero-mean seasonal profile of y by phase
+// (index mod m). y must hold at least 2m samples.
+func seasonProfile(y []float64, m int) []float64 {
+	n := len(y)
+	sum := make([]float64, m)
+	cnt := make([]float64, m)
+	// Centred moving average over m (2×m when m is even, as in classical
+	// decomposition): window [t−m/2, t+m/2] with half weights at the ends.
+	half := m / 2
+	var run float64
+	for i := 0; i <= 2*half && i < n; i++ {
+		run += y[i]
+	}
+	for t := half; t+half < n; t++ {
+		if t > half {
+			run += y[t+half] - y[t-half-1]
+		}
+		ma := run / float64(2*half+1)
+		if m%2 == 0 {
+			ma = (run - 0.5*y[t-half] - 0.5*y[t+half]) / float64(m)
+		}
+		sum[t%m] += y[t] - ma
+		cnt[t%m]++
+	}
+	raw := make([]float64, m)
+	for i := range raw {
+		if cnt[i] > 0 {
+			raw[i] = sum[i] / cnt[i]
+		}
+	}
+	w := m / 96 // half-width: the window is 2w+1 phases, about m/48
+	season := make([]float64, m)
+	var mean float64
+	for i := range season {
+		var s float64
+		for d := -w; d <= w; d++ {
+			s += raw[((i+d)%m+m)%m]
+		}
+		season[i] = s / float64(2*w+1)
+		mean += season[i]
+	}
+	mean /= float64(m)
+	for i := range season {
+		season[i] -= mean
+	}
+	return season
+}
+
+// esRun filters y with p from its initial state. It returns the sum of
+// squared h-step errors over the targets at index ≥ errFrom and the final
+// state. season is modified in place.
+func esRun(y []float64, spec esSpec, p esParams, level, trend float64, season []float64, start, h, errFrom int) (sse, lv, tr float64) {
+	phi := p.phi
+	ab := p.alpha * p.beta
+	ph := phiSum(phi, h)
+	m := spec.m
+	n := len(y)
+	phase := 0
+	if m > 0 {
+		phase = start % m
+	}
+	for t := start; t < n; t++ {
+		var s float64
+		if m > 0 {
+			s = season[phase]
+		}
+		e := y[t] - (level + phi*trend + s)
+		level += phi*trend + p.alpha*e
+		trend = phi*trend + ab*e
+		if m > 0 {
+			season[phase] = s + p.gamma*e
+			phase++
+			if phase == m {
+				phase = 0
+			}
+		}
+		if j := t + h; j >= errFrom && j < n {
+			f := level + ph*trend
+			if m > 0 {
+				// s(t+h−m) is at phase (t+h) mod m; phase is now (t+1) mod m.
+				q := phase + h - 1
+				for q >= m {
+					q -= m
+				}
+				f += season[q]
+			}
+			d := y[j] - f
+			sse += d * d
+		}
+	}
+	return sse, level, trend
+}
+
+// phiSum is φ + φ² + … + φ^k.
+func phiSum(phi float64, k int) float64 {
+	if phi == 1 {
+		return float64(k)
+	}
+	var s, p float64 = 0, 1
+	for range k {
+		p *= phi
+		s += p
+	}
+	return s
+}
+
+// esParamsFrom maps an unconstrained vector to valid weights.
+func esParamsFrom(v []float64, spec esSpec) esParams {
+	p := esParams{alpha: logistic(v[0]), phi: 1}
+	i := 1
+	if spec.trend {
+		p.beta = logistic(v[i])
+		i++
+		if spec.damped {
+			p.phi = 0.8 + 0.2*logistic(v[i])
+			i++
+		}
+	}
+	if spec.m > 0 {
+		p.gamma = (1 - p.alpha) * logistic(v[i])
+	}
+	return p
+}
+
+func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+func logit(p float64) float64 { return math.Log(p / (1 - p)) }
+
+// esFitParams fits the weights of spec on y for h-step forecasts.
+func esFitParams(y []float64, spec esSpec, h int) (esFit, error) {
+	level0, trend0, season0, start := esInit(y, spec)
+	errFrom := max(start+h, len(y)-fitWindowMax)
+	season := make([]float64, len(season0))
+	cost := func(v []float64) float64 {
+		copy(season, season0)
+		sse, _, _ := esRun(y, spec, esParamsFrom(v, spec), level0, trend0, season, start, h, errFrom)
+		if math.IsNaN(sse) || math.IsInf(sse, 0) {
+			return math.Inf(1)
+		}
+		return sse
+	}
+	// Start from weights that suit noisy operational series.
+	x0 := []float64{logit(0.2)}
+	if spec.trend {
+		x0 = append(x0, logit(0.05))
+		if spec.damped {
+			x0 = append(x0, logit(0.5))
+		}
+	}
+	if spec.m > 0 {
+		x0 = append(x0, logit(0.1))
+	}
+	best := nelderMead(cost, x0, 1.5, nelderMeadEvals)
+	p := esParamsFrom(best, spec)
+	copy(season, season0)
+	_, level, trend := esRun(y, spec, p, level0, trend0, season, start, h, len(y))
+	if math.IsNaN(level) || math.IsInf(level, 0) || math.IsNaN(trend) || math.IsInf(trend, 0) {
+		return esFit{}, fmt.Errorf("smoothing diverged with α=%.3g β=%.3g γ=%.3g φ=%.3g", p.alpha, p.beta, p.gamma, p.phi)
+	}
+	return esFit{p: p, level: level, trend: trend, season: season, n: len(y)}, nil
+}
+
+// forecast is the k-step forecast from the end of the fit.
+func (f esFit) forecast(k int) float64 {
+	v := f.level + phiSum(f.p.phi, k)*f.trend
+	if m := len(f.season); m > 0 {
+		v += f.season[(f.n+k-1)%m]
+	}
+	return v
+}
+
+// esErrors replays the fitted weights over y and returns, for each k in
+// 1..steps, the in-sample k-step errors whose targets fall in the newest
+// window samples.
+func esErrors(y []float64, spec esSpec, p esParams, steps, window int) [][]float64 {
+	level, trend, season0, start := esInit(y, spec)
+	season := append([]float64(nil), season0...)
+	from := max(start+1, len(y)-window)
+	errs := make([][]float64, steps)
+	m := spec.m
+	phase := 0
+	if m > 0 {
+		phase = start % m
+	}
+	for t := start; t < len(y); t++ {
+		var s float64
+		if m > 0 {
+			s = season[phase]
+		}
+		e := y[t] - (level + p.phi*trend + s)
+		level += p.phi*trend + p.alpha*e
+		trend = p.phi*trend + p.alpha*p.beta*e
+		if m > 0 {
+			season[phase] = s + p.gamma*e
+			phase = (phase + 1) % m
+		}
+		if t+steps < from {
+			continue
+		}
+		ph := 0.0
+		pk := 1.0
+		for k := 1; k <= steps; k++ {
+			j := t + k
+			pk *= p.phi
+			ph += pk
+			if j < from || j >= len(y) {
+				continue
+			}
+			f := level + ph*trend
+			if m > 0 {
+				f += season[(phase+k-1)%m]
+			}
+			errs[k-1] = append(errs[k-1], y[j]-f)
+		}
+	}
+	return errs
+}
+
+// intervalOffsets returns the 80 % band around a point forecast from errors:
+// their 10th and 90th percentiles, or ±z90 × RMS when there are few.
+func intervalOffsets(errs []float64) (lo, hi float64) {
+	if len(errs) == 0 {
+		return 0, 0
+	}
+	if len(errs) < minQuantileErrors {
+		var ss float64
+		for _, e := range errs {
+			ss += e * e
+		}
+		r := z90 * math.Sqrt(ss/float64(len(errs)))
+		return -r, r
+	}
+	s := append([]float64(nil), errs...)
+	sort.Float64s(s)
+	return quantileSorted(s, 0.10), quantileSorted(s, 0.90)
+}
+
+// quantileSorted is the q-quantile of sorted s with linear interpolation.
+func quantileSorted(s []float64, q float64) float64 {
+	pos := q * float64(len(s)-1)
+	i := int(pos)
+	if i+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	frac := pos - float64(i)
+	return s[i]*(1-frac) + s[i+1]*frac
+}
+
+// meanAbs is the mean absolute value of errs, +Inf when empty.
+func meanAbs(errs []float64) float64 {
+	if len(errs) == 0 {
+		return math.Inf(1)
+	}
+	var s float64
+	for _, e := range errs {
+		s += math.Abs(e)
+	}
+	return s / float64(len(errs))
+}
+
+// scoreWindow is how many of the newest targets in-sample errors come from:
+// a day of samples, between 60 and scoreWindowMax.
+func scoreWindow(step time.Duration) int {
+	return min(max(int(24*time.Hour/step), 60), scoreWindowMax)
+}
+
+// values copies the sample values.
+func values(xs []Sample) []float64 {
+	y := make([]float64, len(xs))
+	for i, s := range xs {
+		y[i] = s.Value
+	}
+	return y
+}
+
+// nelderMead minimises f from x0 with an initial simplex of size scale, in at
+// most maxEvals evaluations, and returns the best point found.
+func nelderMead(f func([]float64) float64, x0 []float64, scale float64, maxEvals int) []float64 {
+	d := len(x0)
+	pts := make([][]float64, d+1)
+	vals := make([]float64, d+1)
+	for i := range pts {
+		pts[i] = append([]float64(nil), x0...)
+		if i > 0 {
+			pts[i][i-1] += scale
+		}
+		vals[i] = f(pts[i])
+	}
+	evals := d + 1
+	centroid := make([]float64, d)
+	trial := func(a float64, worst []float64) []float64 {
+		x := make([]float64, d)
+		for j := range x {
+			x[j] = centroid[j] + a*(worst[j]-centroid[j])
+		}
+		return x
+	}
+	for evals < maxEvals {
+		// Order: best first.
+		for i := 1; i <= d; i++ {
+			for j := i; j > 0 && vals[j] < vals[j-1]; j-- {
+				vals[j], vals[j-1] = vals[j-1], vals[j]
+				pts[j], pts[j-1] = pts[j-1], pts[j]
+			}
+		}
+		for j := range centroid {
+			centroid[j] = 0
+			for i := range d {
+				centroid[j] += pts[i][j]
+			}
+			centroid[j] /= float64(d)
+		}
+		worst := pts[d]
+		xr := trial(-1, worst)
+		fr := f(xr)
+		evals++
+		switch {
+		case fr < vals[0]:
+			xe := trial(-2, worst)
+			fe := f(xe)
+			evals++
+			if fe < fr {
+				pts[d], vals[d] = xe, fe
+			} else {
+				pts[d], vals[d] = xr, fr
+			}
+		case fr < vals[d-1]:
+			pts[d], vals[d] = xr, fr
+		default:
+			xc := trial(0.5, worst)
+			fc := f(xc)
+			evals++
+			if fc < vals[d] {
+				pts[d], vals[d] = xc, fc
+				continue
+			}
+			// Shrink towards the best.
+			for i := 1; i <= d; i++ {
+				for j := range pts[i] {
+					pts[i][j] = pts[0][j] + 0.5*(pts[i][j]-pts[0][j])
+				}
+				vals[i] = f(pts[i])
+				evals++
+			}
+		}
+	}
+	bi := 0
+	for i := range vals {
+		if vals[i] < vals[bi] {
+			bi = i
+		}
+	}
+	return pts[bi]
+}
