@@ -39,6 +39,9 @@ const (
 	ReasonCooldownAfterScaleDown ReasonCode = "CooldownAfterScaleDown" // scale-up blocked
 	ReasonCooldownBypassed       ReasonCode = "CooldownBypassed"
 	ReasonOverride               ReasonCode = "Override"
+	ReasonOverrideInvalid        ReasonCode = "OverrideInvalid"     // override outside the bounds: refused
+	ReasonInvalidInput           ReasonCode = "InvalidInput"        // Decide's input is inconsistent: hold
+	ReasonForecastUnavailable    ReasonCode = "ForecastUnavailable" // the forecast model failed; rules still apply
 )
 
 // Reason is one step's verdict: a code and a sentence for humans.
@@ -67,6 +70,10 @@ type ScaleEvent struct {
 type ScaleHistory struct {
 	Recommendations []Recommendation `json:"recommendations"`
 	Events          []ScaleEvent     `json:"events"`
+	// HPARecommendations are the plain HPA's own recommendations (see
+	// Decision.HPARecommendation), so that Decision.HPADesired is stabilized
+	// as the real HPA would stabilize it.
+	HPARecommendations []Recommendation `json:"hpaRecommendations,omitempty"`
 }
 
 // Input is everything one decision depends on.
@@ -143,6 +150,9 @@ type Decision struct {
 	// Recommendation is this decision's pre-stabilization recommendation;
 	// the caller appends it to ScaleHistory for the next decision.
 	Recommendation Recommendation `json:"-"`
+	// HPARecommendation is the plain HPA's pre-stabilization recommendation;
+	// ScaleHistory.Observe records it with Recommendation.
+	HPARecommendation Recommendation `json:"-"`
 	// AutoApply is false when auto-apply must pause (any metric unusable, or
 	// nothing to do); AutoApplyWhy says why.
 	AutoApply    bool   `json:"autoApply"`
