@@ -303,7 +303,6 @@ func (hw HoltWinters) scored(history []Sample, horizon time.Duration) (Forecast,
 	if m < 2 || time.Duration(m)*step != season {
 		return Forecast{}, 0, fmt.Errorf("%s model: season %s is not a whole number (at least 2) of the %s sample step", hw.Name(), season, step)
 	}
-	spec := esSpec{trend: true, damped: hw.Damped, m: m}
 	if len(xs) < 2*m || steps > m {
 		holt := Holt{Damped: hw.Damped}
 		f, score, err := smoothingForecast(holt.Name(), xs, esSpec{trend: true, damped: hw.Damped}, steps, step)
@@ -313,6 +312,7 @@ func (hw HoltWinters) scored(history []Sample, horizon time.Duration) (Forecast,
 		}
 		return f, score, err
 	}
+	spec := esSpec{trend: true, damped: hw.Damped, m: m, profile: seasonProfile(values(xs), m)}
 	return smoothingForecast(hw.Name(), xs, spec, steps, step)
 }
 

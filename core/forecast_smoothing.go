@@ -35,7 +35,8 @@ import (
 // approximation, ±1.2816 × their root mean square.
 
 const (
-	fitWindowMax      = 4320 // newest targets the fit scores (3 days of minutes)
+	fitWindowMax      = 2880 // newest targets the fit scores (2 days of minutes)
+	warmupMax         = 1440 // samples filtered before the fit window (a day of minutes)
 	scoreWindowMax    = 1440 // newest targets errors and intervals come from (a day of minutes)
 	minQuantileErrors = 20
 	nelderMeadEvals   = 60
@@ -47,6 +48,9 @@ type esSpec struct {
 	trend  bool
 	damped bool
 	m      int // season length in steps; 0 means no season
+	// profile is the initial season by phase (see seasonProfile); the
+	// filter works on copies.
+	profile []float64
 }
 
 // esParams are the smoothing weights.
@@ -73,27 +77,41 @@ type esFit struct {
 // from a smooth profile matters: on a noisy series, indices taken from two
 // raw seasons carry that noise into every forecast for days.
 func esInit(y []float64, spec esSpec) (level, trend float64, season []float64, start int) {
+	// The filter runs over the fit window and a warm-up before it only:
+	// older samples shape the season profile but not the weights, which keeps
+	// a fit within the benchmark budget on a week of minutes.
+	start = max(0, len(y)-fitWindowMax-warmupMax)
 	if spec.m > 0 {
-		season = seasonProfile(y, spec.m)
-		k := min(len(y), spec.m)
-		for i := range k {
-			level += y[i] - season[i]
+		season = spec.profile
+		k := min(len(y)-start, spec.m)
+		for i := start; i < start+k; i++ {
+			level += y[i] - season[i%spec.m]
 		}
-		return level / float64(k), 0, season, 0
+		return level / float64(k), 0, season, start
 	}
 	if spec.trend {
-		k := min(len(y)-1, 10)
-		trend = (y[k] - y[0]) / float64(k)
+		k := min(len(y)-1-start, 10)
+		trend = (y[start+k] - y[start]) / float64(k)
 	}
-	return y[0], trend, nil, 1
+	return y[start], trend, nil, start + 1
 }
 
 // seasonProfile is the smoothed, zero-mean seasonal profile of y by phase
 // (index mod m). y must hold at least 2m samples.
+//
+// How much to smooth depends on the series: NASA's per-minute counts are
+// noisy and want a window of about a quarter of an hour, while Azure's
+// five-minute profile has sharp features that repeat every day and want
+// none. The width is chosen by cross-validation between the seasons: the
+// profile of the even seasons, smoothed, should predict the raw profile of
+// the odd ones (and the other way round), whose noise is independent.
 func seasonProfile(y []float64, m int) []float64 {
 	n := len(y)
-	sum := make([]float64, m)
-	cnt := make([]float64, m)
+	var sum, cnt [2][]float64 // by parity of the season index
+	for k := range 2 {
+		sum[k] = make([]float64, m)
+		cnt[k] = make([]float64, m)
+	}
 	// Centred moving average over m (2×m when m is even, as in classical
 	// decomposition): window [t−m/2, t+m/2] with half weights at the ends.
 	half := m / 2
@@ -101,6 +119,7 @@ func seasonProfile(y []float64, m int) []float64 {
 	for i := 0; i <= 2*half && i < n; i++ {
 		run += y[i]
 	}
+	phase, parity := half%m, (half/m)%2
 	for t := half; t+half < n; t++ {
 		if t > half {
 			run += y[t+half] - y[t-half-1]
@@ -109,31 +128,62 @@ func seasonProfile(y []float64, m int) []float64 {
 		if m%2 == 0 {
 			ma = (run - 0.5*y[t-half] - 0.5*y[t+half]) / float64(m)
 		}
-		sum[t%m] += y[t] - ma
-		cnt[t%m]++
-	}
-	raw := make([]float64, m)
-	for i := range raw {
-		if cnt[i] > 0 {
-			raw[i] = sum[i] / cnt[i]
+		sum[parity][phase] += y[t] - ma
+		cnt[parity][phase]++
+		if phase++; phase == m {
+			phase, parity = 0, 1-parity
 		}
 	}
-	w := m / 96 // half-width: the window is 2w+1 phases, about m/48
-	season := make([]float64, m)
+	all := make([]float64, m)
+	for i := range all {
+		if c := cnt[0][i] + cnt[1][i]; c > 0 {
+			all[i] = (sum[0][i] + sum[1][i]) / c
+		}
+		for k := range 2 {
+			if cnt[k][i] > 0 {
+				sum[k][i] /= cnt[k][i]
+			}
+		}
+	}
+	bestW, bestErr := 0, math.Inf(1)
+	smooth := make([]float64, m)
+	for w := 0; w <= min(m/48, (m-1)/2); w = max(2*w, w+1) {
+		var e float64
+		for k := range 2 {
+			circularMean(smooth, sum[k], w)
+			for i, v := range smooth {
+				d := v - sum[1-k][i]
+				e += d * d
+			}
+		}
+		if e < bestErr {
+			bestW, bestErr = w, e
+		}
+	}
+	circularMean(smooth, all, bestW)
 	var mean float64
-	for i := range season {
-		var s float64
-		for d := -w; d <= w; d++ {
-			s += raw[((i+d)%m+m)%m]
-		}
-		season[i] = s / float64(2*w+1)
-		mean += season[i]
+	for _, v := range smooth {
+		mean += v
 	}
 	mean /= float64(m)
-	for i := range season {
-		season[i] -= mean
+	for i := range smooth {
+		smooth[i] -= mean
 	}
-	return season
+	return smooth
+}
+
+// circularMean sets dst[i] to the mean of src over phases i−w .. i+w,
+// wrapping around, by a running sum.
+func circularMean(dst, src []float64, w int) {
+	m := len(src)
+	var win float64
+	for d := -w; d <= w; d++ {
+		win += src[(d+m)%m]
+	}
+	for i := range dst {
+		dst[i] = win / float64(2*w+1)
+		win += src[(i+w+1)%m] - src[(i-w+m)%m]
+	}
 }
 
 // esRun filters y with p from its initial state. It returns the sum of
