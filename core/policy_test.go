@@ -334,7 +334,7 @@ func TestDecodePolicyErrors(t *testing.T) {
 		}},
 		{"out of range ints", `{"minReplicas": 3000000000}`, []string{"minReplicas: 3000000000 is out of range"}},
 		{"huge float", `{"tolerance": 1e999}`, []string{"tolerance: 1e999 is out of range"}},
-		{"null field", `{"behavior": null}`, []string{"behavior: is null; give a value, or remove the key to keep the seed's value"}},
+		{"null field", `{"behavior": null}`, []string{"behavior: empty (null); give a value, or remove the key to keep the seed's value"}},
 		{"bad duration", `{"cooldown": {"afterScaleUp": 300}}`, []string{`cooldown.afterScaleUp: want a duration such as "60s" or "5m", got 300`}},
 		{"bad quantity", `{"vpa": {"maxMemory": "16GB"}}`, []string{
 			`vpa.maxMemory: invalid memory quantity "16GB": unknown suffix "GB" (Kubernetes writes Ki, Mi, Gi, Ti or k, M, G, T, without B); ` + validMemoryQuantity,

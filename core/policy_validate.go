@@ -106,7 +106,7 @@ func (p Policy) Validate() error {
 	}
 	if f := p.DuckDB.MemoryFraction; !finiteFloat(f) || f <= 0 || f > 1 {
 		msg := fmt.Sprintf("%s is out of range; valid: (0, 1], the fraction of the container's memory limit given to DuckDB (0.75 means 75 %%)", fnum(f))
-		if f > 1 && f <= 100 {
+		if f >= 10 && f <= 100 {
 			msg += fmt.Sprintf("; %s looks like a percentage: did you mean %s?", fnum(f), fnum(f/100))
 		}
 		v.add("duckdb.memoryFraction", "%s", msg)
@@ -292,7 +292,11 @@ func (p Policy) validateVPA(v *policyChecker) {
 	}
 	minC, maxC := cpuOK("vpa.minCPU", b.MinCPU), cpuOK("vpa.maxCPU", b.MaxCPU)
 	if minC && maxC && b.MinCPU > b.MaxCPU {
-		v.add("vpa.maxCPU", "%s is below vpa.minCPU %s; valid: at least the minimum", b.MaxCPU.Quantity(), b.MinCPU.Quantity())
+		msg := fmt.Sprintf("%s is below vpa.minCPU %s; valid: at least the minimum", b.MaxCPU.Quantity(), b.MinCPU.Quantity())
+		if b.MinCPU >= 100*1000 {
+			msg += fmt.Sprintf("; vpa.minCPU %s is %d cores: a plain number is cores, write \"%dm\" for millicores", b.MinCPU.Quantity(), int64(b.MinCPU)/1000, int64(b.MinCPU)/1000)
+		}
+		v.add("vpa.maxCPU", "%s", msg)
 	}
 }
 
@@ -412,7 +416,7 @@ func checkJSON(path string, v reflect.Value, raw any, errs *[]error) {
 		*errs = append(*errs, &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
 	}
 	if raw == nil {
-		fail("is null; give a value, or remove the key to keep the seed's value")
+		fail("empty (null); give a value, or remove the key to keep the seed's value")
 		return
 	}
 	if reflect.PointerTo(v.Type()).Implements(unmarshalerType) {
