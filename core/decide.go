@@ -1,0 +1,544 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Decide turns one Input into one Decision. It is pure: the same input and
+// now give the same decision. The steps run in this order, each a separate
+// function below, and every step that changes or blocks the result adds a
+// Reason (a code and a sentence):
+//
+//  0. Input: an inconsistent input (negative counts, no poll interval, an
+//     unknown metric, min > max, ...) holds with ReasonInvalidInput naming
+//     the field; a Deployment at 0 replicas holds (autoscaling is off, as the
+//     HPA treats it).
+//  1. Freshness: each metric of the policy is judged with Reading.Freshness
+//     at now, allowing StaleAfter poll intervals of age. Missing, NaN,
+//     infinite, failed or stale readings are unusable. With no usable metric
+//     the action is hold (ReasonMetricsStale); with any unusable metric there
+//     is no scale-down and no auto-apply (ReasonMetricUnusable).
+//  2. Rules (the seed's table): CPU and memory are utilization fractions of
+//     the pods' requests; QPS and connections are per ready replica (or the
+//     total, per the rule's Aggregation). Up when any usable metric is above
+//     its up threshold (strictly: 0.70 does not fire, 0.7001 does), by the
+//     largest StepUp among those that fired; down only when every metric is
+//     usable and strictly below its down threshold, by the largest StepDown.
+//  3. Forecast (the seed's predictive scale-up): when the CPU reading is
+//     usable and History holds CPU samples, the forecaster (Input.Forecaster,
+//     else the policy's model) predicts CPU Horizon ahead from the last Points
+//     samples (linear) or the whole series (other models), capped at 1.0. Above
+//     the forecast Threshold, the target is the smallest n with
+//     forecast × current / n ≤ the CPU up threshold, at least current + 1, and
+//     the proposal becomes the larger of the rules' and the forecast's.
+//  4. HPA behaviour: Normalize with the policy's Behavior and Input.Scales
+//     (stabilization windows, then rate policies).
+//  5. Bounds: Normalize clamps to [MinReplicas, MaxReplicas] (upstream does
+//     this inside the rate step; a current count already outside the bounds
+//     goes straight to the nearest bound).
+//  6. Cooldown: a change in a direction the cooldown blocks keeps Target at
+//     Current, with Proposed showing what waits and the time left; a human's
+//     explicit BypassCooldown lets it through with ReasonCooldownBypassed.
+//
+// With Input.Override > 0 steps 2–5 are replaced by the human's number,
+// which must lie inside the bounds (else ReasonOverrideInvalid and nothing
+// happens); the cooldown still applies unless bypassed.
+//
+// Beside its own verdict, the Decision carries HPADesired: what the plain
+// Kubernetes HPA would set with the seed's HPA metrics (CPU and memory
+// utilization, connections per pod) at the policy's up thresholds, the
+// policy's behaviour and bounds, no forecast and no cooldown.
+func Decide(in Input, now time.Time) Decision {
+	d := Decision{
+		At:       now,
+		Action:   ActionHold,
+		Current:  in.Current,
+		Target:   in.Current,
+		Proposed: in.Current,
+		Reasons:  []Reason{},
+		Metrics:  make(map[Metric]MetricStatus, len(in.Policy.Rules)),
+		Cooldown: CooldownStatus{Blocks: DirectionNone},
+	}
+	// Step 0.
+	if err := validateInput(in); err != nil {
+		d.Reasons = append(d.Reasons, Reason{Code: ReasonInvalidInput, Message: err.Error()})
+		d.AutoApplyWhy = "the input is invalid: " + err.Error()
+		return d
+	}
+	d.Cooldown = Cooldown(in.Policy.Cooldown, in.LastScale, now)
+
+	// Step 1.
+	views := judgeFreshness(in, now)
+	usable, unusable := 0, []string{}
+	for _, v := range views {
+		d.Metrics[v.rule.Metric] = v.status
+		if v.status.Fresh {
+			usable++
+		} else {
+			unusable = append(unusable, metricLabel(v.rule.Metric)+" ("+v.status.Why+")")
+		}
+	}
+	d.HPADesired, d.HPARecommendation = hpaDesired(in, views, now)
+
+	if in.Override > 0 {
+		return decideOverride(in, d)
+	}
+	if in.Current == 0 {
+		d.Reasons = append(d.Reasons, Reason{Code: ReasonScalingDisabled,
+			Message: "the Deployment is scaled to 0: autoscaling is off until it is scaled up by hand, as the HPA treats it"})
+		d.AutoApplyWhy = "autoscaling is off at 0 replicas"
+		return d
+	}
+	if usable == 0 {
+		d.Reasons = append(d.Reasons, Reason{Code: ReasonMetricsStale,
+			Message: "no metric is usable (" + strings.Join(unusable, ", ") + "): holding at " + itoa(in.Current) + " replicas"})
+		d.AutoApplyWhy = "no metric is usable"
+		return d
+	}
+	if len(unusable) > 0 {
+		d.Reasons = append(d.Reasons, Reason{Code: ReasonMetricUnusable,
+			Message: "unusable: " + strings.Join(unusable, ", ") + "; no scale-down and no auto-apply on partial data"})
+	}
+
+	// Step 2.
+	proposal, reasons := applyRules(in.Current, views)
+	d.Reasons = append(d.Reasons, reasons...)
+
+	// Step 3.
+	var reason *Reason
+	proposal, d.Forecast, reason = applyForecast(in, views, proposal, now)
+	if reason != nil {
+		d.Reasons = append(d.Reasons, *reason)
+	}
+	d.Recommendation = Recommendation{At: now, Replicas: proposal}
+
+	// Steps 4 and 5.
+	b := in.Policy.Behavior
+	target, reasons, _ := Normalize(NormalizeInput{
+		Behavior: &b,
+		Min:      in.Policy.MinReplicas,
+		Max:      in.Policy.MaxReplicas,
+		Current:  in.Current,
+		Desired:  proposal,
+		Scales:   ScaleHistory{Recommendations: in.Scales.Recommendations, Events: in.Scales.Events},
+	}, now)
+	d.Reasons = append(d.Reasons, reasons...)
+	d.Proposed = target
+
+	// Step 6.
+	d = applyCooldown(in, d, target)
+	d.AutoApply, d.AutoApplyWhy = autoApply(d, len(unusable) > 0)
+	return d
+}
+
+// validateInput rejects an input Decide cannot reason about, naming the
+// field and what is valid. Policy files are validated in full when they are
+// loaded; this guards Decide against a hand-built Input.
+func validateInput(in Input) error {
+	p := in.Policy
+	switch {
+	case in.Current < 0:
+		return fmt.Errorf("current replicas must be at least 0, got %d", in.Current)
+	case in.Ready < 0:
+		return fmt.Errorf("ready replicas must be at least 0, got %d", in.Ready)
+	case in.Override < 0:
+		return fmt.Errorf("override must be a replica count above 0 (or 0 for none), got %d", in.Override)
+	case in.PollInterval <= 0:
+		return fmt.Errorf("poll interval must be positive, got %s", in.PollInterval)
+	case p.StaleAfter < 1:
+		return fmt.Errorf("policy staleAfterIntervals must be at least 1, got %d", p.StaleAfter)
+	case p.MinReplicas < 0:
+		return fmt.Errorf("policy minReplicas must be at least 0, got %d", p.MinReplicas)
+	case p.MaxReplicas < max(p.MinReplicas, 1):
+		return fmt.Errorf("policy maxReplicas must be at least 1 and at least minReplicas %d, got %d", p.MinReplicas, p.MaxReplicas)
+	case len(p.Rules) == 0:
+		return errors.New("policy has no metrics: want at least one of " + metricNames())
+	}
+	for i, r := range p.Rules {
+		if !r.Metric.Valid() {
+			return fmt.Errorf("policy metrics[%d]: unknown metric %q: want one of %s", i, r.Metric, metricNames())
+		}
+		switch r.Aggregation {
+		case "", PerReplica, Total:
+		default:
+			return fmt.Errorf("policy metrics[%d] (%s): unknown aggregation %q: want %q or %q", i, r.Metric, r.Aggregation, PerReplica, Total)
+		}
+	}
+	return nil
+}
+
+func metricNames() string {
+	names := make([]string, 0, 4)
+	for _, m := range Metrics() {
+		names = append(names, string(m))
+	}
+	return strings.Join(names, ", ")
+}
+
+// metricView is one rule with the value it is compared at, from step 1.
+type metricView struct {
+	rule Rule
+	// raw is the reading as the source reported it (a total for QPS and
+	// connections); status.Value is what the thresholds see.
+	raw    float64
+	status MetricStatus
+}
+
+// judgeFreshness is step 1: every rule's reading judged at now, and turned
+// into the value its thresholds apply to.
+func judgeFreshness(in Input, now time.Time) []metricView {
+	maxAge := time.Duration(in.Policy.StaleAfter) * in.PollInterval
+	views := make([]metricView, 0, len(in.Policy.Rules))
+	for _, r := range in.Policy.Rules {
+		v := metricView{rule: r, status: MetricStatus{Up: r.Up, Down: r.Down}}
+		reading, ok := in.Snapshot.Readings[r.Metric]
+		if !ok {
+			v.status.Why = "missing"
+			views = append(views, v)
+			continue
+		}
+		f := reading.Freshness(now, maxAge)
+		v.status.Age = f.Age
+		if finite(reading.Value) {
+			v.raw = reading.Value
+			v.status.Value = reading.Value
+			if !r.Metric.Utilization() && perReplica(r) && in.Ready > 0 {
+				v.status.Value = reading.Value / float64(in.Ready)
+			}
+		}
+		switch {
+		case !f.Usable:
+			v.status.Why = f.Why
+			views = append(views, v)
+			continue
+		case !r.Metric.Utilization() && perReplica(r) && in.Ready <= 0:
+			v.status.Why = "no ready replica to average over"
+			views = append(views, v)
+			continue
+		}
+		v.status.Fresh = true
+		views = append(views, v)
+	}
+	return views
+}
+
+// perReplica reports whether a rate or count rule compares per ready replica
+// (the seed's reading, and the default) rather than the total.
+func perReplica(r Rule) bool { return r.Aggregation != Total }
+
+// applyRules is step 2: the seed's table.
+func applyRules(current int32, views []metricView) (int32, []Reason) {
+	var reasons []Reason
+	var stepUp, stepDown int32
+	allUsable := true
+	var notBelow string // the first usable metric not below its down threshold
+	var below []string
+	for _, v := range views {
+		stepDown = max(stepDown, v.rule.StepDown)
+		if !v.status.Fresh {
+			allUsable = false
+			continue
+		}
+		val := v.status.Value
+		if val > v.rule.Up {
+			stepUp = max(stepUp, v.rule.StepUp)
+			reasons = append(reasons, Reason{Code: aboveCode(v.rule.Metric), Message: fmt.Sprintf(
+				"%s is above the %s scale-up threshold (+%d)",
+				describe(v.rule, val), fmtThreshold(v.rule, v.rule.Up), v.rule.StepUp)})
+		}
+		switch {
+		case val < v.rule.Down:
+			below = append(below, describe(v.rule, val)+" < "+fmtThreshold(v.rule, v.rule.Down))
+		case notBelow == "":
+			notBelow = describe(v.rule, val) + " is not below its " + fmtThreshold(v.rule, v.rule.Down) + " scale-down threshold"
+		}
+	}
+	switch {
+	case stepUp > 0:
+		return current + stepUp, reasons
+	case notBelow != "":
+		return current, []Reason{{Code: ReasonWithinThresholds, Message: "no metric is above its scale-up threshold, and " + notBelow}}
+	case !allUsable:
+		return current, []Reason{{Code: ReasonWithinThresholds, Message: "no usable metric is above its scale-up threshold; " +
+			"the usable ones are below their scale-down thresholds, but a scale-down needs every metric"}}
+	case stepDown <= 0:
+		return current, []Reason{{Code: ReasonWithinThresholds, Message: "every metric is below its scale-down threshold, but no rule has a scale-down step"}}
+	}
+	return max(current-stepDown, 0), []Reason{{Code: ReasonAllBelowThreshold, Message: fmt.Sprintf(
+		"every metric is below its scale-down threshold (%s) (−%d)", strings.Join(below, ", "), stepDown)}}
+}
+
+func aboveCode(m Metric) ReasonCode {
+	switch m {
+	case MetricCPU:
+		return ReasonCPUAboveThreshold
+	case MetricMemory:
+		return ReasonMemoryAboveThreshold
+	case MetricQPS:
+		return ReasonQPSAboveThreshold
+	case MetricConnections:
+		return ReasonConnectionsAbove
+	}
+	return ReasonCode(string(m) + "AboveThreshold")
+}
+
+// applyForecast is step 3: the seed's predictive scale-up on CPU.
+func applyForecast(in Input, views []metricView, proposal int32, now time.Time) (int32, *ForecastStatus, *Reason) {
+	var cpu *metricView
+	for i := range views {
+		if views[i].rule.Metric == MetricCPU {
+			cpu = &views[i]
+		}
+	}
+	if in.History == nil || cpu == nil || !cpu.status.Fresh {
+		return proposal, nil, nil
+	}
+	series := in.History.Series(MetricCPU)
+	if series == nil || series.Len() < 2 {
+		return proposal, nil, nil
+	}
+	f := in.Forecaster
+	if f == nil {
+		var err error
+		if f, err = NewForecaster(in.Policy.Forecast); err != nil {
+			return proposal, nil, &Reason{Code: ReasonForecastUnavailable, Message: "no forecast: " + err.Error()}
+		}
+	}
+	n := series.Len()
+	if f.Name() == ModelLinear && in.Policy.Forecast.Points > 0 {
+		n = in.Policy.Forecast.Points
+	}
+	horizon := in.Policy.Forecast.Horizon.D()
+	fc, err := f.Forecast(series.Tail(make([]Sample, 0, min(n, series.Len())), n), horizon)
+	if errors.Is(err, ErrShortHistory) {
+		return proposal, nil, nil
+	}
+	if err != nil {
+		return proposal, nil, &Reason{Code: ReasonForecastUnavailable, Message: "no forecast: " + err.Error()}
+	}
+	end := fc.End()
+	if len(fc.Points) == 0 || !finite(end.Value) {
+		return proposal, nil, &Reason{Code: ReasonForecastUnavailable, Message: "no forecast: the " + f.Name() + " model returned no finite value"}
+	}
+	model := fc.Model
+	if model == "" {
+		model = f.Name()
+	}
+	value := min(end.Value, 1.0) // the seed caps the CPU forecast at 100 %
+	fs := &ForecastStatus{
+		Model: model, Horizon: horizon, CPU: value,
+		Lower: finiteOr(end.Lower, value), Upper: finiteOr(end.Upper, value),
+		Path: fc.Points,
+	}
+	threshold := in.Policy.Forecast.Threshold
+	if value <= threshold {
+		return proposal, fs, nil
+	}
+	// The smallest n with value × current / n ≤ up. The epsilon keeps an exact
+	// quotient such as 0.84 × 5 / 0.7 = 6 from rounding up to 7.
+	target := in.Current + 1
+	if cpu.rule.Up > 0 {
+		target = max(target, ceilReplicas(value*float64(in.Current)/cpu.rule.Up-1e-9))
+	}
+	r := &Reason{Code: ReasonForecastAbove, Message: fmt.Sprintf(
+		"CPU forecast %s ahead is %s (%s), above the %s threshold: %d replicas keep it under %s",
+		fmtDuration(horizon), pct(value), model, fmtThreshold(cpu.rule, threshold), target, fmtThreshold(cpu.rule, cpu.rule.Up))}
+	return max(proposal, target), fs, r
+}
+
+// applyCooldown is step 6.
+func applyCooldown(in Input, d Decision, target int32) Decision {
+	dir := DirectionNone
+	switch {
+	case target > in.Current:
+		dir = DirectionUp
+	case target < in.Current:
+		dir = DirectionDown
+	}
+	d.Target = target
+	if !d.Cooldown.Allows(dir) {
+		last := in.LastScale
+		if in.BypassCooldown {
+			d.Cooldown.Bypassed = true
+			d.Reasons = append(d.Reasons, Reason{Code: ReasonCooldownBypassed, Message: fmt.Sprintf(
+				"a human chose to go through the cooldown (%s left after the scale %s at %s)",
+				fmtDuration(d.Cooldown.Remaining), lastDirection(last), last.At.UTC().Format(time.TimeOnly))})
+		} else {
+			code := ReasonCooldownAfterScaleUp
+			if d.Cooldown.Blocks == DirectionUp {
+				code = ReasonCooldownAfterScaleDown
+			}
+			d.Target = in.Current
+			d.Reasons = append(d.Reasons, Reason{Code: code, Message: fmt.Sprintf(
+				"scale-%s to %d blocked: within %s of the scale-%s at %s (%s left)",
+				dir, target, fmtDuration(d.Cooldown.Total), lastDirection(last),
+				last.At.UTC().Format(time.TimeOnly), fmtDuration(d.Cooldown.Remaining))})
+		}
+	}
+	switch {
+	case d.Target > in.Current:
+		d.Action = ActionScaleUp
+	case d.Target < in.Current:
+		d.Action = ActionScaleDown
+	default:
+		d.Action = ActionMaintain
+	}
+	return d
+}
+
+// decideOverride replaces steps 2–5 by the human's number.
+func decideOverride(in Input, d Decision) Decision {
+	p := in.Policy
+	if in.Override < p.MinReplicas || in.Override > p.MaxReplicas {
+		d.Reasons = append(d.Reasons, Reason{Code: ReasonOverrideInvalid, Message: fmt.Sprintf(
+			"override %d is outside the policy's bounds %d..%d: nothing is applied", in.Override, p.MinReplicas, p.MaxReplicas)})
+		d.AutoApplyWhy = "the override is invalid"
+		return d
+	}
+	d.Reasons = append(d.Reasons, Reason{Code: ReasonOverride, Message: fmt.Sprintf(
+		"a human asked for %d replicas (now %d) instead of the rules", in.Override, in.Current)})
+	d.Proposed = in.Override
+	d = applyCooldown(in, d, in.Override)
+	d.AutoApply, d.AutoApplyWhy = false, "an override is applied by a human, never automatically"
+	return d
+}
+
+// autoApply says whether auto-apply may make this change without a human.
+func autoApply(d Decision, partial bool) (bool, string) {
+	switch {
+	case partial:
+		return false, "a metric is unusable: auto-apply pauses until every metric is fresh"
+	case d.Cooldown.Bypassed:
+		return false, "going through the cooldown needs a human"
+	case d.Action == ActionMaintain && d.Proposed != d.Current:
+		return false, "the cooldown holds the proposal"
+	case d.Action == ActionMaintain:
+		return false, "nothing to do"
+	}
+	return true, ""
+}
+
+// hpaMetrics are the metrics of the seed's kimiclaw-hpa: CPU and memory
+// average utilization and the Pods metric kimiclaw_active_connections. QPS
+// is kimiscale's own and not part of the HPA.
+func hpaMetrics() [3]Metric { return [3]Metric{MetricCPU, MetricMemory, MetricConnections} }
+
+// hpaDesired is what the plain HPA would set: per metric the replica
+// calculator at the rule's up threshold as target, combined by max; a
+// missing metric never causes a scale-down (upstream: if some metrics are
+// invalid and the rest would scale down, nothing changes); then the
+// behaviour and the bounds. It returns the HPA's recommendation to record.
+func hpaDesired(in Input, views []metricView, now time.Time) (int32, Recommendation) {
+	p := in.Policy
+	switch {
+	case in.Current == 0:
+		return 0, Recommendation{} // autoscaling off, as upstream
+	case in.Current > p.MaxReplicas:
+		return p.MaxReplicas, Recommendation{}
+	case in.Current < p.MinReplicas:
+		return p.MinReplicas, Recommendation{}
+	}
+	desired, valid, invalid := int32(0), 0, 0
+	for _, m := range hpaMetrics() {
+		var v *metricView
+		for i := range views {
+			if views[i].rule.Metric == m {
+				v = &views[i]
+			}
+		}
+		if v == nil {
+			continue // not a metric of this policy
+		}
+		if !v.status.Fresh || in.Ready <= 0 {
+			invalid++
+			continue
+		}
+		var n int32
+		switch {
+		case m.Utilization():
+			n = replicasForRatio(in.Current, in.Ready, utilizationRatio(v.raw, 1, v.rule.Up), p.Tolerance)
+		case perReplica(v.rule):
+			n = ValueReplicas(in.Current, in.Ready, v.raw, v.rule.Up, p.Tolerance)
+		default: // a Value target on the total, as an External metric
+			n = replicasForRatio(in.Current, in.Ready, v.raw/v.rule.Up, p.Tolerance)
+		}
+		desired = max(desired, n)
+		valid++
+	}
+	if valid == 0 || (invalid > 0 && desired < in.Current) {
+		return in.Current, Recommendation{}
+	}
+	b := p.Behavior
+	got, _, rec := Normalize(NormalizeInput{
+		Behavior: &b, Min: p.MinReplicas, Max: p.MaxReplicas,
+		Current: in.Current, Desired: desired,
+		Scales: ScaleHistory{Recommendations: in.Scales.HPARecommendations, Events: in.Scales.Events},
+	}, now)
+	return got, rec
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func finiteOr(x, fallback float64) float64 {
+	if finite(x) {
+		return x
+	}
+	return fallback
+}
+
+func itoa(n int32) string { return strconv.FormatInt(int64(n), 10) }
+
+// metricLabel is a metric's name in sentences.
+func metricLabel(m Metric) string {
+	switch m {
+	case MetricCPU:
+		return "CPU"
+	case MetricQPS:
+		return "QPS"
+	}
+	return string(m)
+}
+
+// pct formats a fraction as a percentage with one decimal: 0.74 → "74.0%".
+func pct(x float64) string { return strconv.FormatFloat(x*100, 'f', 1, 64) + "%" }
+
+// num formats a value with at most one decimal: 8000 → "8000", 812.25 → "812.3".
+func num(x float64) string { return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64) }
+
+// describe is a metric and its value as its thresholds see it, e.g.
+// "CPU 74.0%" or "QPS 9000 per replica".
+func describe(r Rule, v float64) string {
+	switch {
+	case r.Metric.Utilization():
+		return metricLabel(r.Metric) + " " + pct(v)
+	case perReplica(r):
+		return metricLabel(r.Metric) + " " + num(v) + " per replica"
+	}
+	return metricLabel(r.Metric) + " " + num(v) + " in total"
+}
+
+// fmtThreshold writes a threshold without noise: 0.70 → "70%", 8000 → "8000".
+func fmtThreshold(r Rule, t float64) string {
+	if r.Metric.Utilization() {
+		return strconv.FormatFloat(math.Round(t*100*100)/100, 'f', -1, 64) + "%"
+	}
+	return num(t)
+}
+
+// fmtDuration writes a duration without trailing zero units: 5m0s → "5m",
+// 4m10s stays.
+func fmtDuration(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
