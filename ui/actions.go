@@ -1,0 +1,418 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// readOnly reports whether this console may not write at all.
+func (m Model) readOnly() bool {
+	return m.deps.ReadOnly || m.deps.Actuator == nil || (m.access != nil && m.access.ReadOnly())
+}
+
+// readOnlyWhy says why the write keys are unbound.
+func (m Model) readOnlyWhy() string {
+	switch {
+	case m.deps.ReadOnly:
+		return "read-only (--readonly): writes are off"
+	case m.deps.Actuator == nil:
+		return "read-only: this console has no actuator"
+	case m.access != nil && len(m.access.Missing) > 0:
+		return "read-only: missing permission " + strings.Join(m.access.Missing, ", ")
+	}
+	return "read-only: no permission to scale"
+}
+
+// applyReadOnly unbinds the write keys in read-only mode.
+func (m *Model) applyReadOnly() {
+	m.keys.setReadOnly(m.readOnly())
+	if m.readOnly() && m.autoWanted {
+		m.autoWanted = false
+		m.releaseLease()
+	}
+}
+
+// autoActive reports whether auto-apply may act: asked for and Lease held.
+func (m Model) autoActive() bool { return m.autoWanted && m.lease.Held }
+
+// scaleRequest builds the request to go from the current replicas to n,
+// with the precondition read now.
+func (m Model) scaleRequest(n int32, reason string) core.ScaleRequest {
+	return core.ScaleRequest{
+		From: m.state.Replicas, To: n, ResourceVersion: m.state.ResourceVersion,
+		By: m.deps.User, Reason: reason,
+	}
+}
+
+// cooldownBlocks reports whether the cooldown blocks a change in dir now.
+func (m Model) cooldownBlocks(dir core.Direction) bool {
+	if m.decision == nil {
+		return false
+	}
+	c := m.decision.Cooldown
+	return c.Blocks == dir && dir != core.DirectionNone && (c.Until.IsZero() || c.Until.After(m.now))
+}
+
+// via says how a scale is written.
+func (m Model) via() string {
+	if h := m.state.HPA; h != nil {
+		if h.Pinned() {
+			return fmt.Sprintf("through HPA %s (pinned: min = max = the new count)", h.Name)
+		}
+		return fmt.Sprintf("through HPA %s (its minReplicas), since the HPA would undo a direct write", h.Name)
+	}
+	return "through the scale subresource of deployment/" + m.deps.Deployment
+}
+
+// scaleDialog builds the confirmation of a scale to n.
+func (m Model) scaleDialog(n int32, reason string) *dialog {
+	req := m.scaleRequest(n, reason)
+	dir := req.Direction()
+	d := &dialog{kind: dialogScale, confirm: "Scale", scale: req}
+	d.title = fmt.Sprintf("Scale %s/%s from %d to %d replicas?", m.deps.Namespace, m.deps.Deployment, req.From, req.To)
+	d.lines = []string{
+		fmt.Sprintf("change:  spec.replicas %d → %d (%s)", req.From, req.To, dir),
+		"via:     " + m.via(),
+		fmt.Sprintf("only if: deployment still has %d replicas (resourceVersion %s)", req.From, req.ResourceVersion),
+		"reason:  " + reason,
+		"by:      " + m.deps.User,
+	}
+	if m.deps.DryRun {
+		d.lines = append(d.lines, "DRY-RUN: the API server validates the change but does not persist it")
+	}
+	if m.decision != nil && m.decision.HPADesired != 0 {
+		d.lines = append(d.lines, fmt.Sprintf("plain HPA would choose %d", m.decision.HPADesired))
+	}
+	if m.cooldownBlocks(dir) {
+		d.blocked = true
+		c := m.decision.Cooldown
+		d.lines = append(d.lines, fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more; confirming asks a second time to bypass it",
+			dir, mmss(c.Until.Sub(m.now))))
+	}
+	return d
+}
+
+// approve opens the confirmation of the pending decision.
+func (m Model) approve() (tea.Model, tea.Cmd) {
+	d := m.decision
+	switch {
+	case d == nil || m.state == nil:
+		m.status = "nothing to approve yet: waiting for the first decision"
+	case m.rejected != "" && m.rejected == decisionKey(*d):
+		m.status = "you rejected this decision; it comes back when it changes"
+	case d.Target != d.Current:
+		m.dialog = m.scaleDialog(d.Target, "approved: "+reasonSummary(*d))
+	case cooldownBlocked(*d) && d.Proposed != d.Current:
+		m.dialog = m.scaleDialog(d.Proposed, "approved through the cooldown: "+reasonSummary(*d))
+	default:
+		m.status = fmt.Sprintf("nothing to approve: the decision is %s at %d replicas", d.Action, d.Current)
+	}
+	return m, nil
+}
+
+// reasonSummary joins a decision's reason codes.
+func reasonSummary(d core.Decision) string {
+	codes := make([]string, 0, len(d.Reasons))
+	for _, r := range d.Reasons {
+		codes = append(codes, string(r.Code))
+	}
+	return strings.Join(codes, ", ")
+}
+
+// startOverride opens the replica-count field.
+func (m Model) startOverride() (tea.Model, tea.Cmd) {
+	if m.state == nil {
+		m.status = "nothing to override yet: waiting for the cluster state"
+		return m, nil
+	}
+	in := newOverrideInput(m.state.Replicas, m.deps.Policy.MinReplicas, m.deps.Policy.MaxReplicas)
+	m.override = &in
+	return m, nil
+}
+
+// handleOverrideKey edits the field; enter reviews a valid count.
+func (m Model) handleOverrideKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch msg.String() {
+	case "esc":
+		m.override = nil
+		m.status = "override cancelled"
+		return m, nil
+	case "enter":
+		n, err := m.override.value()
+		if err != nil {
+			m.status = err.Error()
+			return m, nil
+		}
+		if n == m.state.Replicas {
+			m.status = fmt.Sprintf("%d is the current count: nothing to change", n)
+			return m, nil
+		}
+		m.override = nil
+		m.dialog = m.scaleDialog(n, fmt.Sprintf("override by %s to %d", m.deps.User, n))
+		return m, nil
+	}
+	o, cmd := m.override.Update(msg)
+	m.override = &o
+	return m, cmd
+}
+
+// reject dismisses the pending decision until it changes.
+func (m Model) reject() (tea.Model, tea.Cmd) {
+	d := m.decision
+	if d == nil || (d.Target == d.Current && !cooldownBlocked(*d)) {
+		m.status = "nothing to reject"
+		return m, nil
+	}
+	m.rejected = decisionKey(*d)
+	m.addLog(m.now, logInfo, fmt.Sprintf("rejected %s %d → %d (hidden until the decision changes)", d.Action, d.Current, max(d.Target, d.Proposed)))
+	return m, nil
+}
+
+// toggleAuto asks to turn auto-apply on (after a confirmation) or turns it
+// off at once.
+func (m Model) toggleAuto() (tea.Model, tea.Cmd) {
+	if m.autoWanted {
+		m.autoWanted = false
+		m.releaseLease()
+		m.addLog(m.now, logInfo, "auto-apply off; Lease released")
+		return m, nil
+	}
+	switch {
+	case m.deps.Lease == nil:
+		m.status = "auto-apply unavailable: no Lease to coordinate consoles"
+		return m, nil
+	case m.access != nil && !m.access.Lease:
+		m.status = "auto-apply unavailable: missing permission create/update leases"
+		return m, nil
+	}
+	d := &dialog{kind: dialogAuto, confirm: "Enable", title: "Turn auto-apply on?"}
+	d.lines = []string{
+		fmt.Sprintf("kimiscale will apply each decision itself, as %s, while it holds Lease kimiscale-%s.", m.deps.User, m.deps.Deployment),
+		"It pauses while any metric is unusable, and stops at once if the Lease is lost.",
+	}
+	if m.holder != "" && m.holder != m.deps.User {
+		d.lines = append(d.lines, "The Lease is held by "+m.holder+" now: this console waits until it is free.")
+	}
+	m.dialog = d
+	return m, nil
+}
+
+// reviewDuckDB opens the DuckDB confirmation.
+func (m Model) reviewDuckDB() (tea.Model, tea.Cmd) {
+	switch {
+	case m.state == nil:
+		m.status = "no cluster state yet"
+		return m, nil
+	case m.duckErr != nil:
+		m.status = "no DuckDB recommendation: " + m.duckErr.Error()
+		return m, nil
+	case m.duckRec == nil:
+		m.status = "no DuckDB recommendation"
+		return m, nil
+	case m.access != nil && !m.access.ConfigMap:
+		m.status = "cannot apply DuckDB settings: missing permission update configmaps"
+		return m, nil
+	}
+	cur := core.DuckDBSettings{}
+	if m.state.DuckDB != nil {
+		cur = *m.state.DuckDB
+	}
+	to := m.duckRec.Settings
+	if err := core.ValidateDuckDB(to, m.state.Limits); err != nil {
+		m.status = "recommended DuckDB settings are invalid: " + err.Error()
+		return m, nil
+	}
+	if cur.MemoryLimit == to.MemoryLimit && cur.Threads == to.Threads {
+		m.status = "DuckDB settings already match the recommendation"
+		return m, nil
+	}
+	d := &dialog{kind: dialogDuckDB, confirm: "Apply", canRestart: m.access == nil || m.access.Restart}
+	if !d.canRestart {
+		d.restartWhy = "missing permission patch deployments"
+	}
+	d.duck = core.DuckDBRequest{From: cur, To: to, By: m.deps.User, Reason: reasonSummaryOf(m.duckRec.Reasons)}
+	d.title = "Apply DuckDB settings to ConfigMap duckdb-config?"
+	d.lines = []string{
+		fmt.Sprintf("memory_limit: %s → %s", orNone(cur.MemoryLimit), to.MemoryLimit),
+		fmt.Sprintf("threads:      %d → %d", cur.Threads, to.Threads),
+		fmt.Sprintf("only if: the ConfigMap is unchanged (resourceVersion %s)", cur.ResourceVersion),
+	}
+	if m.deps.DryRun {
+		d.lines = append(d.lines, "DRY-RUN: validated, not persisted")
+	}
+	m.dialog = d
+	return m, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func reasonSummaryOf(rs []core.Reason) string {
+	codes := make([]string, 0, len(rs))
+	for _, r := range rs {
+		codes = append(codes, string(r.Code))
+	}
+	return "DuckDB sizing: " + strings.Join(codes, ", ")
+}
+
+// handleDialogKey answers the open dialog.
+func (m Model) handleDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	d, res := m.dialog.Update(msg, m.keys)
+	switch res {
+	case dialogOpen:
+		m.dialog = &d
+		return m, nil
+	case dialogCancelled:
+		m.dialog = nil
+		m.status = d.kind.String() + " cancelled: nothing changed"
+		return m, nil
+	case dialogConfirmed:
+	}
+	m.dialog = nil
+	switch d.kind {
+	case dialogScale:
+		if d.blocked {
+			b := &dialog{kind: dialogBypass, confirm: "Bypass", scale: d.scale}
+			b.scale.BypassCooldown = true
+			b.title = "Bypass the cooldown?"
+			b.lines = append([]string{
+				fmt.Sprintf("The cooldown exists to stop flapping; scaling %d → %d now goes through it.", d.scale.From, d.scale.To),
+				fmt.Sprintf("This is recorded with the change (bypassCooldown, by %s).", m.deps.User),
+			}, d.lines[:2]...)
+			m.dialog = b
+			return m, nil
+		}
+		return m.startWrite(m.scaleCmd(d.scale))
+	case dialogBypass:
+		m.addLog(m.now, logInfo, fmt.Sprintf("cooldown bypass confirmed by %s for %d → %d", m.deps.User, d.scale.From, d.scale.To))
+		return m.startWrite(m.scaleCmd(d.scale))
+	case dialogAuto:
+		m.autoWanted = true
+		m.leaseGen++
+		m.addLog(m.now, logInfo, "auto-apply requested: asking for the Lease")
+		return m, m.acquireLeaseCmd()
+	case dialogDuckDB:
+		return m.startWrite(m.duckDBCmd(d.duck))
+	}
+	return m, nil
+}
+
+// startWrite runs a write and shows the spinner until it returns.
+func (m Model) startWrite(cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	m.writing++
+	return m, cmd
+}
+
+// handleApplied logs the result of a write.
+func (m Model) handleApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
+	m.writing = max(m.writing-1, 0)
+	who := ""
+	if msg.auto {
+		who = "auto: "
+	}
+	switch {
+	case msg.err != nil:
+		m.addLog(msg.now, logFailed, who+"not applied: "+msg.err.Error())
+	case !msg.res.Applied:
+		m.addLog(msg.now, logFailed, fmt.Sprintf("%snot applied: %s: %s", who, msg.what, msg.res.Message))
+	case msg.res.DryRun:
+		m.addLog(msg.now, logApplied, fmt.Sprintf("%sdry-run: %s would apply via %s", who, msg.what, msg.res.Via))
+	default:
+		text := fmt.Sprintf("%s%s via %s", who, msg.what, msg.res.Via)
+		if msg.res.Message != "" {
+			text += ": " + msg.res.Message
+		}
+		m.addLog(msg.now, logApplied, text)
+	}
+	if m.paused || m.polling {
+		return m, nil
+	}
+	m.polling = true // read the result back at once
+	return m, m.pollCmd()
+}
+
+// handleLease follows the Lease campaign; losing the Lease stops
+// auto-apply at once (autoActive reads lease.Held).
+func (m Model) handleLease(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case leaseStartedMsg:
+		if msg.gen != m.leaseGen || !m.autoWanted {
+			if msg.cancel != nil {
+				msg.cancel()
+			}
+			return m, nil
+		}
+		if msg.err != nil {
+			m.autoWanted = false
+			m.addLog(m.now, logFailed, "auto-apply off: "+msg.err.Error())
+			return m, nil
+		}
+		m.leaseCancel, m.leaseCh = msg.cancel, msg.ch
+		return m, waitLeaseCmd(msg.ch, msg.gen)
+	case leaseMsg:
+		if msg.gen != m.leaseGen {
+			return m, nil
+		}
+		if msg.closed {
+			if m.lease.Held {
+				m.addLog(m.now, logFailed, "Lease campaign ended: auto-apply stopped")
+			}
+			m.lease = core.LeaseStatus{}
+			m.autoWanted = false
+			return m, nil
+		}
+		was := m.lease.Held
+		m.lease = msg.status
+		m.holder = msg.status.Holder
+		switch {
+		case msg.status.Held && !was:
+			m.addLog(m.now, logInfo, "Lease acquired: auto-apply on")
+		case !msg.status.Held && was:
+			m.addLog(m.now, logFailed, fmt.Sprintf("Lease lost to %s: auto-apply stopped", orNone(msg.status.Holder)))
+		}
+		var cmds []tea.Cmd
+		if m.lease.Held {
+			cmds = append(cmds, m.autoApply())
+		}
+		cmds = append(cmds, waitLeaseCmd(m.leaseCh, msg.gen))
+		return m, tea.Batch(cmds...)
+	}
+	return m, nil
+}
+
+// releaseLease stops the campaign and gives the Lease up.
+func (m *Model) releaseLease() {
+	m.leaseGen++
+	if m.leaseCancel != nil {
+		m.leaseCancel()
+		m.leaseCancel = nil
+	}
+	m.leaseCh = nil
+	if m.deps.Lease != nil && (m.lease.Held || m.autoWanted) {
+		m.deps.Lease.Release()
+	}
+	m.lease = core.LeaseStatus{}
+}
+
+// autoApply applies the decision when auto-apply is on, the Lease is held,
+// the decision allows it, nothing else is being written and the user has
+// not rejected it.
+func (m *Model) autoApply() tea.Cmd {
+	d := m.decision
+	if !m.autoActive() || d == nil || m.state == nil || !d.AutoApply || d.Target == d.Current ||
+		m.writing > 0 || m.rejected == decisionKey(*d) || m.readOnly() {
+		return nil
+	}
+	req := m.scaleRequest(d.Target, "auto-apply: "+reasonSummary(*d))
+	req.Auto = true
+	m.writing++
+	return m.scaleCmd(req)
+}

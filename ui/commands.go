@@ -1,0 +1,230 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// Every call to the outside world (metrics, API server, Lease) runs inside a
+// tea.Cmd and comes back as one of these messages, so a slow Prometheus or
+// API server shows a spinner, never a frozen screen. "Now" is read from
+// deps.Clock inside the Cmd and carried in the message: the demo's clock is
+// simulated, so the wall-clock time of a tea.Tick is not the dashboard's now.
+
+// pollTickMsg asks for the next poll; tag guards against stale ticks.
+type pollTickMsg struct{ tag int }
+
+// clockTickMsg advances the dashboard's now once a second (freshness and
+// cooldown countdown).
+type clockTickMsg struct {
+	tag int
+	now time.Time
+}
+
+// pollMsg is one poll: metrics, cluster state and events.
+type pollMsg struct {
+	now       time.Time
+	snap      core.Snapshot
+	snapErr   error
+	state     core.ClusterState
+	stateErr  error
+	events    []core.ClusterEvent
+	eventsErr error
+}
+
+// backfillMsg carries the history read at start.
+type backfillMsg struct {
+	now  time.Time
+	data map[core.Metric][]core.Sample
+	err  error
+}
+
+// accessMsg says which writes the user may make.
+type accessMsg struct {
+	access core.Access
+	err    error
+}
+
+// leaseStartedMsg is the result of asking for the Lease.
+type leaseStartedMsg struct {
+	gen    int
+	ch     <-chan core.LeaseStatus
+	cancel context.CancelFunc
+	err    error
+}
+
+// leaseMsg is a status of the Lease campaign; closed when it ended.
+type leaseMsg struct {
+	gen    int
+	status core.LeaseStatus
+	closed bool
+}
+
+// holderMsg names who holds the Lease, when this console does not campaign.
+type holderMsg struct {
+	holder string
+	err    error
+}
+
+// appliedMsg is the result of a write.
+type appliedMsg struct {
+	now  time.Time
+	what string // "scale 3 → 4", "DuckDB settings", ...
+	auto bool
+	res  core.ApplyResult
+	err  error
+}
+
+// ioTimeout bounds one call to the outside world.
+func (m Model) ioTimeout() time.Duration { return max(2*m.deps.Interval, 10*time.Second) }
+
+// pollTickCmd schedules the next poll.
+func pollTickCmd(d time.Duration, tag int) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return pollTickMsg{tag: tag} })
+}
+
+// clockTickCmd schedules the next clock reading.
+func (m Model) clockTickCmd() tea.Cmd {
+	clk, tag := m.deps.Clock, m.clockTag
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockTickMsg{tag: tag, now: clk.Now()} })
+}
+
+// pollCmd reads metrics, cluster state and the events since a time.
+func (m Model) pollCmd() tea.Cmd {
+	d, timeout, since := m.deps, m.ioTimeout(), m.eventsSince
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		msg := pollMsg{now: d.Clock.Now()}
+		if d.Metrics == nil {
+			msg.snapErr = errors.New("no metrics source")
+		} else if msg.snap, msg.snapErr = d.Metrics.Poll(ctx); msg.snapErr != nil {
+			msg.snapErr = fmt.Errorf("poll metrics: %w", msg.snapErr)
+		}
+		if d.Cluster == nil {
+			msg.stateErr = errors.New("no cluster reader")
+			return msg
+		}
+		if msg.state, msg.stateErr = d.Cluster.State(ctx); msg.stateErr != nil {
+			msg.stateErr = fmt.Errorf("read cluster state: %w", msg.stateErr)
+		}
+		if msg.events, msg.eventsErr = d.Cluster.Events(ctx, since); msg.eventsErr != nil {
+			msg.eventsErr = fmt.Errorf("read events: %w", msg.eventsErr)
+		}
+		return msg
+	}
+}
+
+// backfillCmd reads deps.Backfill of history at start.
+func (m Model) backfillCmd() tea.Cmd {
+	d, timeout := m.deps, 2*m.ioTimeout()
+	return func() tea.Msg {
+		now := d.Clock.Now()
+		if d.Metrics == nil || d.Backfill <= 0 {
+			return backfillMsg{now: now}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		data, err := d.Metrics.Backfill(ctx, now.Add(-d.Backfill), now, d.Interval)
+		if err != nil {
+			err = fmt.Errorf("backfill %s of history: %w", d.Backfill, err)
+		}
+		return backfillMsg{now: now, data: data, err: err}
+	}
+}
+
+// accessCmd asks which writes the user may make.
+func (m Model) accessCmd() tea.Cmd {
+	ac, timeout := m.deps.Access, m.ioTimeout()
+	if ac == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		a, err := ac.Access(ctx)
+		if err != nil {
+			err = fmt.Errorf("check access: %w", err)
+		}
+		return accessMsg{access: a, err: err}
+	}
+}
+
+// holderCmd asks who holds the Lease.
+func (m Model) holderCmd() tea.Cmd {
+	l, timeout := m.deps.Lease, m.ioTimeout()
+	if l == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		h, err := l.Holder(ctx)
+		return holderMsg{holder: h, err: err}
+	}
+}
+
+// acquireLeaseCmd starts campaigning for the Lease. The campaign's context
+// lives until the Model releases it (auto-apply off, or quit).
+func (m Model) acquireLeaseCmd() tea.Cmd {
+	l, gen := m.deps.Lease, m.leaseGen
+	return func() tea.Msg {
+		ctx, cancel := context.WithCancel(context.Background())
+		ch, err := l.Acquire(ctx)
+		if err != nil {
+			cancel()
+			return leaseStartedMsg{gen: gen, err: fmt.Errorf("acquire the auto-apply Lease: %w", err)}
+		}
+		return leaseStartedMsg{gen: gen, ch: ch, cancel: cancel}
+	}
+}
+
+// waitLeaseCmd waits for the next status of the campaign.
+func waitLeaseCmd(ch <-chan core.LeaseStatus, gen int) tea.Cmd {
+	return func() tea.Msg {
+		s, ok := <-ch
+		return leaseMsg{gen: gen, status: s, closed: !ok}
+	}
+}
+
+// scaleCmd applies a replica change.
+func (m Model) scaleCmd(req core.ScaleRequest) tea.Cmd {
+	a, clk, timeout := m.deps.Actuator, m.deps.Clock, m.ioTimeout()
+	what := fmt.Sprintf("scale %d → %d", req.From, req.To)
+	if req.BypassCooldown {
+		what += " (cooldown bypassed)"
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		res, err := a.Scale(ctx, req)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", what, err)
+		}
+		return appliedMsg{now: clk.Now(), what: what, auto: req.Auto, res: res, err: err}
+	}
+}
+
+// duckDBCmd applies DuckDB settings.
+func (m Model) duckDBCmd(req core.DuckDBRequest) tea.Cmd {
+	a, clk, timeout := m.deps.Actuator, m.deps.Clock, 2*m.ioTimeout()
+	what := fmt.Sprintf("DuckDB memory_limit %s, threads %d", req.To.MemoryLimit, req.To.Threads)
+	if req.Restart {
+		what += " + rolling restart"
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		res, err := a.ApplyDuckDB(ctx, req)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", what, err)
+		}
+		return appliedMsg{now: clk.Now(), what: what, res: res, err: err}
+	}
+}

@@ -1,0 +1,286 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// maxMarks bounds the scale-event markers kept for the replicas chart.
+const maxMarks = 256
+
+// metricTitle is a metric's chart title.
+func metricTitle(m core.Metric) string {
+	switch m {
+	case core.MetricCPU:
+		return "CPU"
+	case core.MetricMemory:
+		return "Memory"
+	case core.MetricQPS:
+		return "QPS"
+	case core.MetricConnections:
+		return "Connections"
+	}
+	return string(m)
+}
+
+// metricFormat renders a metric's values: percent of requests for CPU and
+// memory, a compact count for QPS and connections.
+func metricFormat(m core.Metric) func(float64) string {
+	if m.Utilization() {
+		return func(v float64) string { return fmt.Sprintf("%.0f%%", v*100) }
+	}
+	return func(v float64) string {
+		switch a := math.Abs(v); {
+		case a >= 1e6:
+			return fmt.Sprintf("%.1fM", v/1e6)
+		case a >= 1e4:
+			return fmt.Sprintf("%.0fk", v/1e3)
+		case a >= 1e3:
+			return fmt.Sprintf("%.1fk", v/1e3)
+		}
+		return fmt.Sprintf("%.0f", v)
+	}
+}
+
+// handleBackfill fills the history read at start, then starts polling.
+func (m Model) handleBackfill(msg backfillMsg) (tea.Model, tea.Cmd) {
+	m.backfilled = true
+	if msg.err != nil {
+		m.addLog(msg.now, logFailed, msg.err.Error())
+	}
+	for _, mt := range core.Metrics() {
+		ser := m.hist.Series(mt)
+		for _, s := range msg.data[mt] {
+			ser.Push(s)
+		}
+	}
+	m.now = laterOf(m.now, msg.now)
+	m.feedCharts()
+	if m.polling {
+		return m, nil
+	}
+	m.polling = true
+	return m, m.pollCmd()
+}
+
+// handlePoll takes one poll: history, replicas, decision, charts, and
+// auto-apply; then schedules the next poll.
+func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
+	m.polling = false
+	m.now = laterOf(m.now, msg.now)
+	var cmds []tea.Cmd
+	if !m.paused {
+		cmds = append(cmds, pollTickCmd(m.deps.Interval, m.pollTag))
+	}
+	m.pollErr = nil
+	if msg.snapErr != nil {
+		m.pollErr = msg.snapErr
+		m.deps.Logger.Debug("poll failed", "err", msg.snapErr)
+	} else {
+		m.snap = &msg.snap
+		m.hist.Add(msg.snap)
+		m.lastPoll = msg.now
+	}
+	if msg.stateErr != nil {
+		if m.pollErr == nil {
+			m.pollErr = msg.stateErr
+		}
+	} else {
+		m.observeState(msg.state, msg.now)
+	}
+	if msg.eventsErr == nil {
+		m.takeEvents(msg.events)
+	}
+	if m.snap != nil && m.state != nil {
+		m.decideAt(msg.now)
+		if cmd := m.autoApply(); cmd != nil {
+			cmds = append(cmds, cmd)
+		}
+	}
+	m.feedCharts()
+	return m, tea.Batch(cmds...)
+}
+
+// observeState records the cluster state: replica changes become scale
+// events (for the HPA rate policies and the chart markers).
+func (m *Model) observeState(cs core.ClusterState, now time.Time) {
+	if m.state != nil && m.state.Replicas != cs.Replicas {
+		m.scales.RecordScale(m.state.Replicas, cs.Replicas, now)
+		m.marks = append(m.marks, scaleMark{At: now, From: m.state.Replicas, To: cs.Replicas})
+		if len(m.marks) > maxMarks {
+			m.marks = append([]scaleMark(nil), m.marks[len(m.marks)-maxMarks:]...)
+		}
+	}
+	m.state = &cs
+	m.replicas.Push(core.Sample{At: now, Value: float64(cs.Replicas)})
+	if cs.Limits.Memory > 0 || cs.Limits.CPU > 0 {
+		rec, err := core.RecommendDuckDB(m.deps.Policy, cs.Limits)
+		if err != nil {
+			m.duckRec, m.duckErr = nil, err
+		} else {
+			m.duckRec, m.duckErr = &rec, nil
+		}
+	} else {
+		_, m.duckErr = core.RecommendDuckDB(m.deps.Policy, cs.Limits)
+		m.duckRec = nil
+	}
+}
+
+// takeEvents appends other consoles' writes to the event log.
+func (m *Model) takeEvents(evs []core.ClusterEvent) {
+	for _, e := range evs {
+		if !e.At.After(m.eventsSince) {
+			continue
+		}
+		m.eventsSince = e.At
+		if e.By == m.deps.User && m.deps.User != "" {
+			continue // this console's own writes are logged with their result
+		}
+		by := e.By
+		if by == "" {
+			by = "unknown"
+		}
+		m.addLog(e.At, logOther, fmt.Sprintf("%s by %s: %s", e.Reason, by, e.Message))
+	}
+}
+
+// decideAt runs the decision core and records its recommendation.
+func (m *Model) decideAt(now time.Time) {
+	in := core.Input{
+		Policy:       m.deps.Policy,
+		Current:      m.state.Replicas,
+		Ready:        m.state.ReadyReplicas,
+		Snapshot:     *m.snap,
+		History:      m.hist,
+		Scales:       m.scales,
+		LastScale:    m.state.LastScale,
+		PollInterval: m.deps.Interval,
+	}
+	d := m.decide(in, now)
+	m.scales.Observe(d)
+	m.scales.Prune(now, m.deps.Policy.Behavior)
+	if m.rejected != "" && m.rejected != decisionKey(d) {
+		m.rejected = ""
+	}
+	m.decision = &d
+}
+
+// decisionKey identifies a decision for reject: it stays dismissed until
+// its action or numbers change.
+func decisionKey(d core.Decision) string {
+	return fmt.Sprintf("%s %d→%d/%d", d.Action, d.Current, d.Target, d.Proposed)
+}
+
+// laterOf returns the later of two times.
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// layoutCharts sizes the charts for the current terminal and redraws the
+// ones whose size changed.
+func (m *Model) layoutCharts() {
+	l := m.computeLayout()
+	for i := range m.charts {
+		m.charts[i].SetSize(l.chartW[i], l.chartH[i])
+		m.charts[i].Redraw()
+	}
+	m.repl.SetSize(l.replW, l.replH)
+	m.repl.Redraw()
+}
+
+// feedCharts gives every chart the visible window of its data and redraws.
+func (m *Model) feedCharts() {
+	now := m.now
+	win := windowAt(m.window)
+	from := now.Add(-win)
+	repl := m.replicas.Since(nil, from.Add(-time.Hour))
+	for i, mt := range core.Metrics() {
+		d := chartData{Now: now, Window: win}
+		d.Samples = m.hist.Series(mt).Since(nil, from)
+		rule, ok := m.deps.Policy.Rule(mt)
+		if ok {
+			d.Up, d.Down = rule.Up, rule.Down
+			if !mt.Utilization() && rule.Aggregation != core.Total {
+				d.Samples = perReplica(d.Samples, repl, m.state)
+			}
+		}
+		format := metricFormat(mt)
+		if m.decision != nil {
+			if s, ok := m.decision.Metrics[mt]; ok {
+				d.Headline = format(s.Value)
+				if !s.Fresh {
+					d.Headline, d.Note = "n/a", s.Why
+				}
+			}
+		} else if n := len(d.Samples); n > 0 {
+			d.Headline = format(d.Samples[n-1].Value)
+		}
+		if !mt.Utilization() && ok && rule.Aggregation != core.Total && d.Note == "" && d.Headline != "" {
+			d.Headline += "/replica"
+		}
+		if mt == core.MetricCPU && m.decision != nil && m.decision.Forecast != nil {
+			d.Forecast = m.decision.Forecast
+		}
+		m.charts[i].SetData(d)
+		m.charts[i].Redraw()
+	}
+	rd := replicasData{Now: now, Window: win, Samples: m.replicas.Since(nil, from), Marks: m.marks,
+		Min: m.deps.Policy.MinReplicas, Max: m.deps.Policy.MaxReplicas}
+	if m.state != nil {
+		rd.Current, rd.Ready = m.state.Replicas, m.state.ReadyReplicas
+	}
+	m.repl.SetData(rd)
+	m.repl.Redraw()
+}
+
+// perReplica divides totals by the replicas at each sample's time (from the
+// replicas seen since start; before that, the first known count).
+func perReplica(samples, repl []core.Sample, cs *core.ClusterState) []core.Sample {
+	fallback := 1.0
+	switch {
+	case len(repl) > 0:
+		fallback = repl[0].Value
+	case cs != nil && cs.ReadyReplicas > 0:
+		fallback = float64(cs.ReadyReplicas)
+	}
+	out := make([]core.Sample, len(samples))
+	j := 0
+	cur := fallback
+	for i, s := range samples {
+		for j < len(repl) && !repl[j].At.After(s.At) {
+			cur = repl[j].Value
+			j++
+		}
+		out[i] = core.Sample{At: s.At, Value: s.Value / max(cur, 1)}
+	}
+	return out
+}
+
+// freshness says how old the data is: "fresh 3s ago" or "STALE 45s".
+func (m Model) freshness() (string, bool) {
+	if m.lastPoll.IsZero() {
+		if m.pollErr != nil {
+			return "NO DATA: " + m.pollErr.Error(), false
+		}
+		return "waiting for data", true
+	}
+	age := m.now.Sub(m.lastPoll).Truncate(time.Second)
+	staleAfter := time.Duration(max(m.deps.Policy.StaleAfter, 1)) * m.deps.Interval
+	if age > staleAfter {
+		s := "STALE " + age.String()
+		if m.pollErr != nil {
+			s += " (" + strings.TrimSpace(m.pollErr.Error()) + ")"
+		}
+		return s, false
+	}
+	return "fresh " + age.String() + " ago", true
+}

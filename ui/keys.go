@@ -1,0 +1,83 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key the dashboard answers to (DESIGN.md, Keys: contract).
+// The write keys (Approve, Override, Reject, Auto, DuckDB) are disabled in
+// read-only mode, so neither help nor Update offers them.
+type KeyMap struct {
+	Approve  key.Binding
+	Override key.Binding
+	Reject   key.Binding
+	Auto     key.Binding
+	DuckDB   key.Binding
+	Pause    key.Binding
+	Window   key.Binding
+	Focus    key.Binding
+	Help     key.Binding
+	Quit     key.Binding
+
+	// Dialog keys.
+	Confirm key.Binding
+	Cancel  key.Binding
+	Press   key.Binding // activates the focused button
+	Next    key.Binding // moves focus between buttons
+	Restart key.Binding // toggles the rolling restart in the DuckDB dialog
+}
+
+// DefaultKeyMap returns the keys of DESIGN.md.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Approve:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
+		Override: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "override")),
+		Reject:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
+		Auto:     key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "auto-apply")),
+		DuckDB:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "duckdb")),
+		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
+		Window:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "window")),
+		Focus:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "focus")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+
+		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "confirm")),
+		Cancel:  key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "cancel")),
+		Press:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "press focused")),
+		Next:    key.NewBinding(key.WithKeys("tab", "shift+tab", "left", "right", "h", "l"), key.WithHelp("tab/←/→", "move focus")),
+		Restart: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "toggle restart")),
+	}
+}
+
+// writeBindings are the keys that lead to a write.
+func (k *KeyMap) writeBindings() []*key.Binding {
+	return []*key.Binding{&k.Approve, &k.Override, &k.Reject, &k.Auto, &k.DuckDB}
+}
+
+// setReadOnly enables or disables the write keys.
+func (k *KeyMap) setReadOnly(ro bool) {
+	for _, b := range k.writeBindings() {
+		b.SetEnabled(!ro)
+	}
+}
+
+// ShortHelp implements help.KeyMap: the one-line footer.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Approve, k.Override, k.Reject, k.Auto, k.DuckDB, k.Pause, k.Window, k.Focus, k.Help, k.Quit}
+}
+
+// FullHelp implements help.KeyMap: the screen that ? opens.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Approve, k.Override, k.Reject, k.Auto, k.DuckDB},
+		{k.Pause, k.Window, k.Focus, k.Help, k.Quit},
+		{k.Confirm, k.Cancel, k.Press, k.Next, k.Restart},
+	}
+}
+
+// dialogHelp is the help line of an open dialog.
+func (k KeyMap) dialogHelp(restart bool) []key.Binding {
+	b := []key.Binding{k.Confirm, k.Cancel, k.Press, k.Next}
+	if restart {
+		b = append(b, k.Restart)
+	}
+	return b
+}

@@ -1,0 +1,355 @@
+// Package ui is kimiscale's dashboard: a bubbletea v2 program that shows
+// kimiclaw-db's load, what kimiscale wants to do and why, and lets the
+// on-call engineer approve, override, reject or auto-apply it.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"k8s.io/utils/clock"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// The smallest terminal the dashboard draws in.
+const (
+	minWidth  = 80
+	minHeight = 24
+)
+
+// numWindows is how many chart time windows the Window key cycles through.
+const numWindows = 4
+
+// windowAt returns the i-th chart time window: 15m, 1h, 6h, 24h.
+func windowAt(i int) time.Duration {
+	return [numWindows]time.Duration{15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour}[i%numWindows]
+}
+
+// panelID names a focusable panel.
+type panelID int
+
+const (
+	focusDecision panelID = iota
+	focusDuckDB
+	focusEvents
+	panelCount
+)
+
+// String implements fmt.Stringer.
+func (p panelID) String() string {
+	switch p {
+	case focusDecision:
+		return "decision"
+	case focusDuckDB:
+		return "duckdb"
+	case focusEvents:
+		return "events"
+	case panelCount:
+	}
+	return fmt.Sprintf("panelID(%d)", int(p))
+}
+
+// maxLog bounds the event log.
+const maxLog = 200
+
+// Model is the dashboard (a tea.Model). The root owns the global concerns
+// (size, focus, help, dialogs, the poll loop, auto-apply); the charts cache
+// their renderings and the text panels are views of the root's state.
+type Model struct {
+	deps    Deps
+	keys    KeyMap
+	styles  Styles
+	help    help.Model
+	spin    spinner.Model
+	profile colorprofile.Profile
+	decide  func(core.Input, time.Time) core.Decision
+
+	width, height int
+	focus         panelID
+	showHelp      bool
+	window        int // index of windowAt
+	status        string
+
+	// Data.
+	hist        *core.History
+	replicas    *core.Series
+	marks       []scaleMark
+	scales      core.ScaleHistory
+	snap        *core.Snapshot
+	state       *core.ClusterState
+	decision    *core.Decision
+	access      *core.Access
+	lastPoll    time.Time // now of the last successful metrics poll
+	now         time.Time
+	pollErr     error
+	log         []logEntry
+	logCount    int
+	eventsSince time.Time
+	duckRec     *core.DuckDBRecommendation
+	duckErr     error
+
+	// Activity.
+	polling    bool
+	backfilled bool
+	paused     bool
+	pollTag    int
+	clockTag   int
+	writing    int
+
+	// Auto-apply.
+	autoWanted  bool
+	lease       core.LeaseStatus
+	leaseGen    int
+	leaseCancel context.CancelFunc
+	leaseCh     <-chan core.LeaseStatus
+	holder      string
+	rejected    string // key of the rejected decision
+
+	dialog   *dialog
+	override *overrideInput
+
+	charts [4]chart
+	repl   replicasChart
+}
+
+// New returns the dashboard for deps. It needs nothing else:
+//
+//	_, err := tea.NewProgram(ui.New(deps)).Run()
+//
+// The view asks for the alternate screen, so the terminal is restored on
+// quit and on error. Colour: bubbletea detects the terminal's colour profile
+// from the environment and downsamples every style to it, so NO_COLOR=1 gives
+// a colourless screen that reads the same (every colour has a word or rune
+// beside it); cmd may force a profile with tea.WithColorProfile, and tests
+// pin one the same way or with Model.WithColorProfile. The mouse is not
+// captured, so the terminal's own selection keeps working. Nothing is
+// written to stdout or stderr; deps.Logger (nil: discard) gets debug lines.
+// A nil deps.Clock is the real clock; a zero Interval is 15 s; a nil
+// Actuator makes the dashboard read-only and a nil Lease disables auto-apply.
+func New(deps Deps) Model {
+	if deps.Clock == nil {
+		deps.Clock = clock.RealClock{}
+	}
+	if deps.Interval <= 0 {
+		deps.Interval = 15 * time.Second
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Policy.MaxReplicas == 0 {
+		deps.Policy = core.DefaultPolicy()
+	}
+	st := DefaultStyles()
+	keep := int(max(deps.Backfill, 24*time.Hour)/deps.Interval) + 64
+	m := Model{
+		deps:     deps,
+		keys:     DefaultKeyMap(),
+		styles:   st,
+		help:     help.New(),
+		spin:     spinner.New(spinner.WithSpinner(spinner.Dot)),
+		profile:  colorprofile.TrueColor,
+		decide:   core.Decide,
+		window:   1,
+		hist:     core.NewHistory(keep),
+		replicas: core.NewSeries(keep),
+		now:      deps.Clock.Now(),
+		pollTag:  1,
+		clockTag: 1,
+		repl:     newReplicasChart(st),
+		focus:    focusDecision,
+	}
+	m.eventsSince = m.now.Add(-time.Hour)
+	m.help.Styles = help.DefaultDarkStyles()
+	loc := m.now.Location()
+	for i, mt := range core.Metrics() {
+		m.charts[i] = newChart(metricTitle(mt), metricFormat(mt), st, loc)
+	}
+	m.autoWanted = deps.Auto
+	m.applyReadOnly()
+	return m
+}
+
+// WithColorProfile returns the model drawing for profile p, as if the
+// terminal had reported it; tests use it to pin the profile.
+func (m Model) WithColorProfile(p colorprofile.Profile) Model {
+	m.profile = p
+	return m
+}
+
+// Init implements tea.Model: it starts the backfill, the access check, the
+// first poll, the clock and, with deps.Auto, the Lease campaign.
+func (m Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.backfillCmd(), m.accessCmd(), m.clockTickCmd(), m.spin.Tick}
+	if m.autoWanted && m.deps.Lease != nil && !m.readOnly() {
+		cmds = append(cmds, m.acquireLeaseCmd())
+	} else {
+		cmds = append(cmds, m.holderCmd())
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update implements tea.Model.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layoutCharts()
+		return m, nil
+	case tea.ColorProfileMsg:
+		m.profile = msg.Profile
+		return m, nil
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case clockTickMsg:
+		if msg.tag != m.clockTag {
+			return m, nil
+		}
+		m.now = msg.now
+		return m, m.clockTickCmd()
+	case pollTickMsg:
+		if msg.tag != m.pollTag || m.paused || m.polling {
+			return m, nil
+		}
+		m.polling = true
+		return m, m.pollCmd()
+	case pollMsg:
+		return m.handlePoll(msg)
+	case backfillMsg:
+		return m.handleBackfill(msg)
+	case accessMsg:
+		if msg.err != nil {
+			m.addLog(m.now, logFailed, msg.err.Error())
+			return m, nil
+		}
+		m.access = &msg.access
+		m.applyReadOnly()
+		return m, nil
+	case holderMsg:
+		if msg.err == nil {
+			m.holder = msg.holder
+		}
+		return m, nil
+	case leaseStartedMsg, leaseMsg:
+		return m.handleLease(msg)
+	case appliedMsg:
+		return m.handleApplied(msg)
+	}
+	if m.override != nil {
+		var cmd tea.Cmd
+		*m.override, cmd = m.override.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+// handleKey routes a key to the open dialog, the override field, the help
+// screen or the dashboard.
+func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if msg.String() == "ctrl+c" {
+		return m.quit()
+	}
+	m.status = ""
+	switch {
+	case m.dialog != nil:
+		return m.handleDialogKey(msg)
+	case m.override != nil:
+		return m.handleOverrideKey(msg)
+	case m.showHelp:
+		if key.Matches(msg, m.keys.Quit) {
+			return m.quit()
+		}
+		m.showHelp = false
+		return m, nil
+	}
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+	case key.Matches(msg, k.Focus):
+		m.focus = (m.focus + 1) % panelCount
+	case key.Matches(msg, k.Window):
+		m.window = (m.window + 1) % numWindows
+		m.feedCharts()
+	case key.Matches(msg, k.Pause):
+		return m.togglePause()
+	case key.Matches(msg, k.Approve):
+		return m.approve()
+	case key.Matches(msg, k.Override):
+		return m.startOverride()
+	case key.Matches(msg, k.Reject):
+		return m.reject()
+	case key.Matches(msg, k.Auto):
+		return m.toggleAuto()
+	case key.Matches(msg, k.DuckDB):
+		return m.reviewDuckDB()
+	default:
+		if m.readOnly() && isWriteKey(msg, DefaultKeyMap()) {
+			m.status = m.readOnlyWhy()
+		}
+	}
+	return m, nil
+}
+
+// isWriteKey reports whether msg is one of the write keys (even disabled).
+func isWriteKey(msg tea.KeyPressMsg, k KeyMap) bool {
+	for _, b := range k.writeBindings() {
+		if key.Matches(msg, *b) {
+			return true
+		}
+	}
+	return false
+}
+
+// togglePause stops or resumes polling. Resuming polls at once; the new tag
+// makes any tick still in flight stale, so the poll rate never doubles.
+func (m Model) togglePause() (tea.Model, tea.Cmd) {
+	m.paused = !m.paused
+	m.pollTag++
+	if m.paused {
+		m.addLog(m.now, logInfo, "polling paused")
+		return m, nil
+	}
+	m.addLog(m.now, logInfo, "polling resumed")
+	if m.polling {
+		return m, nil
+	}
+	m.polling = true
+	return m, m.pollCmd()
+}
+
+// quit releases the Lease and ends the program.
+func (m Model) quit() (tea.Model, tea.Cmd) {
+	m.releaseLease()
+	return m, tea.Quit
+}
+
+// addLog appends to the event log, dropping the oldest beyond maxLog.
+func (m *Model) addLog(at time.Time, kind logKind, text string) {
+	m.deps.Logger.Debug("event log", "kind", kind, "text", text)
+	m.log = append(m.log, logEntry{At: at, Kind: kind, Text: text})
+	if len(m.log) > maxLog {
+		m.log = append([]logEntry(nil), m.log[len(m.log)-maxLog:]...)
+	}
+}
+
+// View implements tea.Model.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "kimiscale: " + m.deps.Deployment
+	return v
+}

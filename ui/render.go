@@ -1,0 +1,290 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// layout is where everything goes for one terminal size.
+type layout struct {
+	wide           bool
+	bodyH          int
+	chartW, chartH [4]int
+	replW, replH   int
+	leftW, rightW  int // wide: chart column and panel column
+	bottomH        int // narrow: height of the panels under the charts
+}
+
+// computeLayout splits the screen. Wide terminals (≥ 140 columns) get the
+// charts on the left and the panels on the right; narrower ones get a 2×2
+// grid of charts over the panels, where the right-hand slot shows the
+// focused one of DuckDB and events when there is no room for both.
+func (m Model) computeLayout() layout {
+	var l layout
+	w, h := m.width, m.height
+	if w < minWidth || h < minHeight {
+		return l
+	}
+	l.bodyH = h - 3 // two header lines, one footer line
+	if w >= 140 {
+		l.wide = true
+		l.rightW = min(max(w*2/5, 56), 90)
+		l.leftW = w - l.rightW - 1
+		l.replH = min(max(l.bodyH/8, 3), 6)
+		ch := (l.bodyH - l.replH) / 4
+		for i := range 4 {
+			l.chartW[i], l.chartH[i] = l.leftW, ch
+		}
+		l.chartH[3] = l.bodyH - l.replH - 3*ch
+		l.replW = l.leftW
+		return l
+	}
+	l.bottomH = min(max(l.bodyH*45/100, 9), 18)
+	top := l.bodyH - l.bottomH
+	l.replH = min(max(top/7, 2), 4)
+	ch := (top - l.replH) / 2
+	half := (w - 1) / 2
+	for i := range 4 {
+		l.chartW[i], l.chartH[i] = half, ch
+		if i%2 == 1 {
+			l.chartW[i] = w - 1 - half
+		}
+	}
+	l.chartH[2] = top - l.replH - ch
+	l.chartH[3] = l.chartH[2]
+	l.replW = w
+	return l
+}
+
+// render draws the whole screen.
+func (m Model) render() string {
+	if m.width == 0 {
+		return "kimiscale: starting…"
+	}
+	if m.width < minWidth || m.height < minHeight {
+		msg := fmt.Sprintf("terminal too small (need %d×%d, have %d×%d)\nenlarge the window, or press q to quit",
+			minWidth, minHeight, m.width, m.height)
+		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg)
+	}
+	l := m.computeLayout()
+	var body string
+	switch {
+	case m.showHelp:
+		body = m.helpView(l.bodyH)
+	case l.wide:
+		body = hjoin(m.chartsColumn(l), m.panelsColumn(l.rightW, l.bodyH))
+	default:
+		body = m.narrowBody(l)
+	}
+	if m.dialog != nil {
+		body = overlay(body, m.dialog.View(m.styles, m.keys, m.width), m.width, l.bodyH)
+	} else if m.override != nil {
+		body = overlay(body, m.override.View(m.styles, m.width), m.width, l.bodyH)
+	}
+	return m.header() + "\n" + body + "\n" + m.footer()
+}
+
+// chartsColumn stacks the four charts and the replicas chart.
+func (m Model) chartsColumn(l layout) string {
+	parts := make([]string, 0, 5)
+	for i := range m.charts {
+		parts = append(parts, fitBlock(m.charts[i].View(), l.chartW[i], l.chartH[i]))
+	}
+	parts = append(parts, fitBlock(m.repl.View(), l.replW, l.replH))
+	return strings.Join(parts, "\n")
+}
+
+// narrowBody is the 2×2 chart grid, the replicas strip and the panels.
+func (m Model) narrowBody(l layout) string {
+	c := func(i int) string { return fitBlock(m.charts[i].View(), l.chartW[i], l.chartH[i]) }
+	top := hjoin(c(0), c(1)) + "\n" + hjoin(c(2), c(3)) + "\n" + fitBlock(m.repl.View(), l.replW, l.replH)
+	lw := (m.width - 1) / 2
+	rw := m.width - 1 - lw
+	left := decisionView(m.styles, m.decision, m.isRejected(), m.extraBlocks(), m.focus == focusDecision, lw, l.bottomH)
+	coolH := 3
+	restH := l.bottomH - coolH
+	var right string
+	if restH >= 14 {
+		dh := restH / 2
+		right = m.duckView(rw, dh) + "\n" + m.eventsPanel(rw, restH-dh)
+	} else if m.focus == focusDuckDB {
+		right = m.duckView(rw, restH)
+	} else {
+		right = m.eventsPanel(rw, restH)
+	}
+	right = m.coolView(rw, coolH) + "\n" + right
+	return top + "\n" + hjoin(left, right)
+}
+
+// panelsColumn stacks decision, cooldown, DuckDB and events.
+func (m Model) panelsColumn(w, h int) string {
+	coolH := 3
+	duckH := min(10, h/4)
+	decH := max(min(h*2/5, 20), 8)
+	evH := h - coolH - duckH - decH
+	return strings.Join([]string{
+		decisionView(m.styles, m.decision, m.isRejected(), m.extraBlocks(), m.focus == focusDecision, w, decH),
+		m.coolView(w, coolH),
+		m.duckView(w, duckH),
+		m.eventsPanel(w, evH),
+	}, "\n")
+}
+
+func (m Model) coolView(w, h int) string {
+	var last *core.LastScale
+	if m.state != nil {
+		last = m.state.LastScale
+	}
+	return cooldownView(m.styles, m.decision, last, m.now, w, h)
+}
+
+func (m Model) duckView(w, h int) string {
+	return duckDBView(m.styles, m.state, m.duckRec, m.duckErr, m.focus == focusDuckDB, w, h)
+}
+
+func (m Model) eventsPanel(w, h int) string {
+	return eventsView(m.styles, m.log, m.focus == focusEvents, w, h)
+}
+
+// isRejected reports whether the user rejected the current decision.
+func (m Model) isRejected() bool {
+	return m.decision != nil && m.rejected != "" && m.rejected == decisionKey(*m.decision)
+}
+
+// extraBlocks are what stops the decision outside core: the console's mode.
+func (m Model) extraBlocks() []string {
+	var b []string
+	if m.readOnly() {
+		b = append(b, "read-only")
+	}
+	if m.autoWanted && !m.lease.Held {
+		holder := m.lease.Holder
+		if holder == "" {
+			holder = m.holder
+		}
+		b = append(b, "Lease held by "+orNone(holder))
+	}
+	return b
+}
+
+// header is two lines: where we are and how fresh the data is; the badges.
+func (m Model) header() string {
+	st := m.styles
+	where := fmt.Sprintf("%s/%s", orNone(m.deps.Namespace), m.deps.Deployment)
+	rep := "replicas ?"
+	if m.state != nil {
+		rep = fmt.Sprintf("replicas %d (%d ready)", m.state.Replicas, m.state.ReadyReplicas)
+	}
+	fresh, ok := m.freshness()
+	fs := st.OK.Render(fresh)
+	if !ok {
+		fs = st.Error.Render(fresh)
+	}
+	busy := ""
+	switch {
+	case m.writing > 0:
+		busy = m.spin.View() + " writing"
+	case m.polling:
+		busy = m.spin.View() + " polling"
+	}
+	line1 := st.Title.Render("kimiscale") + " " + st.Bold.Render(where) + "  " + rep + "  " + fs + "  " + busy
+	line1 += "  " + st.Dim.Render("window "+shortDuration(windowAt(m.window))+" · context "+orNone(m.deps.Context))
+	return fitLine(line1, m.width) + "\n" + fitLine(strings.Join(m.badges(), " "), m.width)
+}
+
+// badges are the mode badges, each in brackets so it reads without colour.
+func (m Model) badges() []string {
+	st := m.styles
+	var b []string
+	switch {
+	case m.autoActive() && autoPaused(m.decision):
+		b = append(b, st.BadgeWarn.Render("[AUTO PAUSED: "+orNone(m.decision.AutoApplyWhy)+"]"))
+	case m.autoActive():
+		b = append(b, st.BadgeOn.Render("[AUTO · Lease held by "+orNone(m.lease.Holder)+"]"))
+	case m.autoWanted:
+		h := m.lease.Holder
+		if h == "" {
+			h = m.holder
+		}
+		b = append(b, st.BadgeWarn.Render("[AUTO WAITING · Lease held by "+orNone(h)+"]"))
+	default:
+		b = append(b, st.Badge.Render("[MANUAL]"))
+		if m.holder != "" && m.holder != m.deps.User {
+			b = append(b, st.Dim.Render("auto-apply Lease held by "+m.holder))
+		}
+	}
+	if m.readOnly() {
+		b = append(b, st.BadgeWarn.Render("[READ-ONLY]"))
+	}
+	if m.deps.DryRun {
+		b = append(b, st.BadgeWarn.Render("[DRY-RUN]"))
+	}
+	if m.state != nil && m.state.HPA != nil {
+		h := m.state.HPA
+		if h.Pinned() {
+			b = append(b, st.BadgeWarn.Render(fmt.Sprintf("[HPA %s PINNED at %d, was %d..%d]", h.Name, h.Bounds.Min, h.PinnedFrom.Min, h.PinnedFrom.Max)))
+		} else {
+			b = append(b, st.BadgeWarn.Render(fmt.Sprintf("[HPA %s %d..%d wants %d]", h.Name, h.Bounds.Min, h.Bounds.Max, h.DesiredReplicas)))
+		}
+	}
+	if m.paused {
+		b = append(b, st.BadgeWarn.Render("[PAUSED: polling stopped, p resumes]"))
+	}
+	if !m.backfilled {
+		b = append(b, st.Dim.Render("backfilling history…"))
+	}
+	return b
+}
+
+// autoPaused reports whether auto-apply is held back (rather than idle):
+// the decision forbids it while there is something to do or a metric is
+// unusable.
+func autoPaused(d *core.Decision) bool {
+	if d == nil || d.AutoApply {
+		return false
+	}
+	if d.Target != d.Current || cooldownBlocked(*d) {
+		return true
+	}
+	for _, s := range d.Metrics {
+		if !s.Fresh {
+			return true
+		}
+	}
+	return false
+}
+
+// footer is the status message, or the read-only reason, or the key help.
+func (m Model) footer() string {
+	st := m.styles
+	switch {
+	case m.status != "":
+		return fitLine(st.Warn.Render(m.status), m.width)
+	case m.readOnly():
+		h := m.help
+		h.SetWidth(m.width / 2)
+		return fitLine(st.Warn.Render(m.readOnlyWhy())+"  "+h.View(m.keys), m.width)
+	}
+	h := m.help
+	h.SetWidth(m.width)
+	return fitLine(h.View(m.keys), m.width)
+}
+
+// helpView is the full key help.
+func (m Model) helpView(h int) string {
+	hm := m.help
+	hm.ShowAll = true
+	hm.SetWidth(m.width)
+	lines := []string{m.styles.Title.Render("Keys") + m.styles.Dim.Render("  (any key closes)"), "", hm.View(m.keys), "",
+		"Charts: " + string(runeUp) + " scale-up threshold, " + string(runeDown) + " scale-down threshold, " +
+			string(runeNow) + " now, " + string(runeForecast) + " forecast, " + string(runeBand) + " its 80 % interval; ▲/▼ scale events.",
+	}
+	if m.readOnly() {
+		lines = append(lines, "", m.readOnlyWhy())
+	}
+	return fitBlock(strings.Join(lines, "\n"), m.width, h)
+}
