@@ -26,6 +26,10 @@ import (
 // refused before any arithmetic.
 const maxQuantityLen = 64
 
+// duckDBSpace is the white space DuckDB skips around a size's number and
+// unit: ASCII only.
+const duckDBSpace = " \t\n\v\f\r"
+
 // maxSizeExponent bounds the decimal exponent ParseSize accepts ("1e3MB"):
 // anything beyond it overflows or truncates to 0 bytes anyway.
 const maxSizeExponent = 30
@@ -64,7 +68,7 @@ func ParseSize(s string) (Bytes, error) {
 	if len(s) > maxQuantityLen {
 		return 0, fmt.Errorf("invalid DuckDB size %.20q...: longer than %d characters; %s", s, maxQuantityLen, validSizeUnits)
 	}
-	t := strings.TrimSpace(s)
+	t := strings.Trim(s, duckDBSpace)
 	if t == "" {
 		return bad("empty")
 	}
@@ -80,7 +84,7 @@ func ParseSize(s string) (Bytes, error) {
 		}
 		i++
 	}
-	numText, unit := t[:i], strings.TrimSpace(t[i:])
+	numText, unit := t[:i], strings.TrimLeft(t[i:], duckDBSpace)
 	if numText == "" {
 		return bad("no number before the unit")
 	}

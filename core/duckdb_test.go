@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,6 +20,7 @@ func TestParseSize(t *testing.T) {
 		{"800MB", 800_000_000},
 		{"4 GB", 4_000_000_000},
 		{"  2GiB  ", 2 * GiB},
+		{"\t4\vGB\r\n", 4_000_000_000},
 		{"4gb", 4_000_000_000},
 		{"4gIb", 4 * GiB},
 		// DuckDB's one-letter units are 1000-based, like KB..TB.
@@ -84,6 +86,9 @@ func TestParseSizeErrors(t *testing.T) {
 		{"10000000000TB", "too large (the most is 8EiB - 1 byte)"},
 		{"8388608TiB", "too large (the most is 8EiB - 1 byte)"},
 		{"0x10GB", `unknown unit "x10GB"`},
+		// DuckDB skips ASCII white space only.
+		{"4GB\u00a0", `unknown unit "GB\u00a0"`},
+		{"\u00a04GB", "no number before the unit"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -100,7 +105,7 @@ func TestParseSizeErrors(t *testing.T) {
 	}
 }
 
-func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
+func quote(s string) string { return strconv.Quote(s) }
 
 func TestFormatSize(t *testing.T) {
 	tests := []struct {
