@@ -49,6 +49,11 @@ import (
 // which must lie inside the bounds (else ReasonOverrideInvalid and nothing
 // happens); the cooldown still applies unless bypassed.
 //
+// The caller closes the loop: after each decision ScaleHistory.Observe(d)
+// (so the stabilization windows see it), after each applied change
+// ScaleHistory.RecordScale (for the rate policies) and the shared LastScale
+// record (for the cooldown), and ScaleHistory.Prune from time to time.
+//
 // Beside its own verdict, the Decision carries HPADesired: what the plain
 // Kubernetes HPA would set with the seed's HPA metrics (CPU and memory
 // utilization, connections per pod) at the policy's up thresholds, the

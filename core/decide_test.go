@@ -721,3 +721,63 @@ func TestDecideReasonsReadable(t *testing.T) {
 		}
 	}
 }
+
+// TestDecideLoop runs the loop the dashboard runs (decide, record, apply)
+// every 15 s and pins when each change happens: a first scale-up at once,
+// then one per minute as the 60 s up-window and the 100 %/60 s policy allow,
+// up to max 10; after the load drops, the 5 min cooldown and the 300 s
+// down-window (which must first forget the high recommendations) hold the
+// scale-down until 690 s, and the next one waits a full window again.
+func TestDecideLoop(t *testing.T) {
+	type change struct {
+		at       time.Duration
+		from, to int32
+	}
+	var (
+		scales  ScaleHistory
+		last    *LastScale
+		current int32 = 3
+		got     []change
+	)
+	for at := time.Duration(0); at <= 1000*time.Second; at += poll {
+		now := t0.Add(at)
+		cpu := 0.9
+		if at >= 400*time.Second {
+			cpu = 0.1
+		}
+		in := Input{
+			Policy: DefaultPolicy(), Current: current, Ready: current,
+			Snapshot: Snapshot{At: now, Readings: map[Metric]Reading{
+				MetricCPU:         {Value: cpu, At: now},
+				MetricMemory:      {Value: 0.1, At: now},
+				MetricQPS:         {Value: 100, At: now},
+				MetricConnections: {Value: 100, At: now},
+			}},
+			Scales: scales, LastScale: last, PollInterval: poll,
+		}
+		d := Decide(in, now)
+		scales.Observe(d)
+		if d.Target != current {
+			got = append(got, change{at: at, from: current, to: d.Target})
+			scales.RecordScale(current, d.Target, now)
+			dir := DirectionUp
+			if d.Target < current {
+				dir = DirectionDown
+			}
+			last = &LastScale{At: now, Direction: dir, From: current, To: d.Target, By: "test"}
+			current = d.Target
+		}
+		scales.Prune(now, in.Policy.Behavior)
+	}
+	want := []change{
+		{0, 3, 4}, {60 * time.Second, 4, 5}, {120 * time.Second, 5, 6}, {180 * time.Second, 6, 7},
+		{240 * time.Second, 7, 8}, {300 * time.Second, 8, 9}, {360 * time.Second, 9, 10},
+		{690 * time.Second, 10, 9}, {990 * time.Second, 9, 8},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(change{})); diff != "" {
+		t.Errorf("scale changes (-want +got):\n%s", diff)
+	}
+	if n := len(scales.Recommendations); n > 21 {
+		t.Errorf("after Prune the history holds %d recommendations, want at most 21 (300 s of 15 s)", n)
+	}
+}

@@ -63,7 +63,7 @@ func Normalize(in NormalizeInput, now time.Time) (replicas int32, reasons []Reas
 		return r, []Reason{reason}, rec
 	}
 	if in.Behavior == nil {
-		stabilized, reason, changed := stabilizeDownOnly(in.Desired, in.Current, in.Scales.Recommendations, now)
+		stabilized, reason, changed := stabilizeDownOnly(in.Desired, in.Scales.Recommendations, now)
 		if changed {
 			reasons = append(reasons, reason)
 		}
@@ -131,7 +131,7 @@ func stabilize(desired, current int32, b Behavior, recs []Recommendation, now ti
 // stabilizeDownOnly is upstream's stabilizeRecommendation for an HPA without
 // a behaviour: the highest of desired and the recommendations of the last
 // DefaultDownscaleStabilization (inclusive cutoff, as upstream).
-func stabilizeDownOnly(desired, current int32, recs []Recommendation, now time.Time) (int32, Reason, bool) {
+func stabilizeDownOnly(desired int32, recs []Recommendation, now time.Time) (int32, Reason, bool) {
 	cutoff := now.Add(-DefaultDownscaleStabilization)
 	got := desired
 	for _, r := range recs {
@@ -142,11 +142,8 @@ func stabilizeDownOnly(desired, current int32, recs []Recommendation, now time.T
 	if got == desired {
 		return got, Reason{}, false
 	}
-	code := ReasonScaleDownStabilized
-	if desired >= current {
-		code = ReasonScaleUpStabilized
-	}
-	return got, Reason{Code: code, Message: fmt.Sprintf(
+	// Upstream reports this path as ScaleDownStabilized whatever the direction.
+	return got, Reason{Code: ReasonScaleDownStabilized, Message: fmt.Sprintf(
 		"wanted %d replicas, but the highest recommendation of the last %s was %d: holding at %d",
 		desired, DefaultDownscaleStabilization, got, got)}, true
 }
