@@ -224,7 +224,9 @@ func (r *rig) model(t *testing.T, w, h int, decide func(core.Input, time.Time) c
 	if cmd := m.accessCmd(); cmd != nil {
 		m = update(t, m, cmd())
 	}
-	m = update(t, m, m.holderCmd()())
+	if cmd := m.holderCmd(); cmd != nil {
+		m = update(t, m, cmd())
+	}
 	m = update(t, m, m.backfillCmd()()) // returns the first poll
 	m = update(t, m, m.pollCmd()())
 	return m

@@ -1,0 +1,493 @@
+package ui
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// keys presses each key in turn, running what the Cmds produce at once.
+func keys(t *testing.T, m Model, ks ...string) Model {
+	t.Helper()
+	for _, k := range ks {
+		m = send(t, m, press(k))
+	}
+	return m
+}
+
+func text(m Model) string { return ansi.Strip(m.View().Content) }
+
+func lastLog(m Model) string {
+	if len(m.log) == 0 {
+		return ""
+	}
+	return m.log[len(m.log)-1].Text
+}
+
+func TestApprove(t *testing.T) {
+	r := newRig()
+	m := r.model(t, 120, 40, scaleUp)
+	m = keys(t, m, "a")
+	if m.dialog == nil || m.dialog.focus != 0 {
+		t.Fatalf("after a: dialog %+v, want one focused on Cancel", m.dialog)
+	}
+	if !strings.Contains(text(m), "Scale prod/kimiclaw-db from 3 to 4 replicas?") {
+		t.Errorf("dialog does not say what will change:\n%s", text(m))
+	}
+	m = keys(t, m, "enter") // focus is on Cancel
+	if m.dialog != nil || len(r.actuator.scales) != 0 {
+		t.Fatalf("enter on Cancel: dialog %v, scales %v; want closed and nothing written", m.dialog, r.actuator.scales)
+	}
+	m = keys(t, m, "a", "y")
+	if len(r.actuator.scales) != 1 {
+		t.Fatalf("after a y: %d scale requests, want 1", len(r.actuator.scales))
+	}
+	got := r.actuator.scales[0]
+	want := core.ScaleRequest{From: 3, To: 4, ResourceVersion: "1042", By: "alice@laptop", Reason: got.Reason}
+	if got != want || !strings.Contains(got.Reason, "CPUAboveThreshold") {
+		t.Errorf("Scale(%+v), want %+v with the reasons", got, want)
+	}
+	if !strings.Contains(lastLog(m), "scale 3 → 4 via scale subresource") {
+		t.Errorf("event log %q, want the applied scale", lastLog(m))
+	}
+	if m.state.Replicas != 4 || !strings.Contains(text(m), "replicas 4 (4 ready)") {
+		t.Errorf("after the write the screen shows replicas %d, want 4 read back", m.state.Replicas)
+	}
+}
+
+func TestApproveTabEnterConfirms(t *testing.T) {
+	r := newRig()
+	m := r.model(t, 120, 40, scaleUp)
+	m = keys(t, m, "a", "tab", "enter")
+	if len(r.actuator.scales) != 1 {
+		t.Fatalf("a tab enter: %d scale requests, want 1 (enter presses the focused Scale button)", len(r.actuator.scales))
+	}
+}
+
+func TestOverride(t *testing.T) {
+	tests := []struct {
+		name    string
+		typed   []string
+		wantTo  int32 // 0: nothing written
+		wantMsg string
+	}{
+		{name: "valid", typed: []string{"backspace", "6"}, wantTo: 6},
+		{name: "out of bounds", typed: []string{"backspace", "1", "2"}, wantMsg: "12 is out of bounds: replicas must be between 2 and 10"},
+		{name: "below min", typed: []string{"backspace", "1"}, wantMsg: "1 is out of bounds"},
+		{name: "not a number", typed: []string{"backspace", "x", "y", "z"}, wantMsg: `"xyz" is not a number`},
+		{name: "empty", typed: []string{"backspace"}, wantMsg: "type a replica count between 2 and 10"},
+		{name: "current", typed: nil, wantMsg: "3 is the current count"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig()
+			m := r.model(t, 120, 40, scaleUp)
+			m = keys(t, m, "o")
+			m = keys(t, m, tc.typed...)
+			if tc.wantMsg != "" && !strings.Contains(text(m), tc.wantMsg) {
+				t.Errorf("while typing, the field does not say %q:\n%s", tc.wantMsg, text(m))
+			}
+			m = keys(t, m, "enter")
+			if tc.wantTo == 0 {
+				if m.dialog != nil {
+					t.Fatalf("enter on an invalid count opened the dialog")
+				}
+				if !strings.Contains(m.status, tc.wantMsg) {
+					t.Errorf("status %q, want %q", m.status, tc.wantMsg)
+				}
+				return
+			}
+			if m.dialog == nil {
+				t.Fatalf("enter on %d: no confirmation dialog (status %q)", tc.wantTo, m.status)
+			}
+			m = keys(t, m, "y")
+			if len(r.actuator.scales) != 1 || r.actuator.scales[0].To != tc.wantTo {
+				t.Fatalf("scales %+v, want one to %d", r.actuator.scales, tc.wantTo)
+			}
+			if !strings.Contains(r.actuator.scales[0].Reason, "override") {
+				t.Errorf("reason %q does not record the override", r.actuator.scales[0].Reason)
+			}
+		})
+	}
+}
+
+func TestOverrideEscCancels(t *testing.T) {
+	r := newRig()
+	m := keys(t, r.model(t, 120, 40, scaleUp), "o", "backspace", "5", "esc")
+	if m.override != nil || m.dialog != nil || len(r.actuator.scales) != 0 {
+		t.Fatalf("esc left override %v dialog %v scales %v", m.override, m.dialog, r.actuator.scales)
+	}
+}
+
+func cooldownRig() *rig {
+	r := newRig()
+	r.cluster.state.LastScale = &core.LastScale{At: t0.Add(-3 * time.Minute), Direction: core.DirectionDown, From: 4, To: 3, By: "bob@ops"}
+	return r
+}
+
+func TestCooldownBypass(t *testing.T) {
+	t.Run("confirmed twice", func(t *testing.T) {
+		r := cooldownRig()
+		m := keys(t, r.model(t, 120, 40, heldByCooldown), "a")
+		if m.dialog == nil || !m.dialog.blocked || !strings.Contains(text(m), "BLOCKED: the cooldown blocks scale-up for 07:00 more") {
+			t.Fatalf("approve through a cooldown: dialog %+v does not warn:\n%s", m.dialog, text(m))
+		}
+		m = keys(t, m, "y")
+		if m.dialog == nil || m.dialog.kind != dialogBypass || len(r.actuator.scales) != 0 {
+			t.Fatalf("first y: dialog %v, scales %v; want the bypass confirmation and no write", m.dialog, r.actuator.scales)
+		}
+		if m.dialog.focus != 0 {
+			t.Errorf("bypass dialog focus %d, want Cancel", m.dialog.focus)
+		}
+		m = keys(t, m, "y")
+		if len(r.actuator.scales) != 1 || !r.actuator.scales[0].BypassCooldown || r.actuator.scales[0].To != 4 {
+			t.Fatalf("scales %+v, want one 3 → 4 with BypassCooldown", r.actuator.scales)
+		}
+	})
+	t.Run("second confirmation refused", func(t *testing.T) {
+		r := cooldownRig()
+		m := keys(t, r.model(t, 120, 40, heldByCooldown), "a", "y", "n")
+		if m.dialog != nil || len(r.actuator.scales) != 0 {
+			t.Fatalf("n on the bypass: dialog %v scales %v, want nothing written", m.dialog, r.actuator.scales)
+		}
+	})
+	t.Run("override into the cooldown", func(t *testing.T) {
+		r := cooldownRig()
+		m := keys(t, r.model(t, 120, 40, heldByCooldown), "o", "backspace", "5", "enter", "y")
+		if m.dialog == nil || m.dialog.kind != dialogBypass {
+			t.Fatalf("override up during the up cooldown: dialog %+v, want the bypass confirmation", m.dialog)
+		}
+	})
+}
+
+func TestReject(t *testing.T) {
+	r := newRig()
+	target := int32(4)
+	dec := func(in core.Input, now time.Time) core.Decision {
+		d := scaleUp(in, now)
+		d.Target, d.Proposed = target, target
+		return d
+	}
+	m := keys(t, r.model(t, 120, 40, dec), "x")
+	if !m.isRejected() || !strings.Contains(text(m), "rejected by you") {
+		t.Fatalf("x did not reject:\n%s", text(m))
+	}
+	m = keys(t, m, "a")
+	if m.dialog != nil || !strings.Contains(m.status, "you rejected this decision") {
+		t.Fatalf("approve after reject: dialog %v status %q", m.dialog, m.status)
+	}
+	m = update(t, m, m.pollCmd()()) // same decision: stays rejected
+	if !m.isRejected() {
+		t.Fatalf("an unchanged decision came back after a poll")
+	}
+	target = 5
+	m = update(t, m, m.pollCmd()())
+	if m.isRejected() || m.rejected != "" {
+		t.Fatalf("a changed decision (3 → 5) is still rejected")
+	}
+}
+
+func TestAuto(t *testing.T) {
+	t.Run("on with the Lease applies", func(t *testing.T) {
+		r := newRig()
+		m := keys(t, r.model(t, 120, 40, scaleUp), "A")
+		if m.dialog == nil || m.dialog.kind != dialogAuto {
+			t.Fatalf("A: dialog %+v, want the auto-apply confirmation", m.dialog)
+		}
+		m = keys(t, m, "y")
+		if r.lease.acquired != 1 {
+			t.Fatalf("Acquire called %d times, want 1", r.lease.acquired)
+		}
+		m = send(t, m, leaseMsg{gen: m.leaseGen, status: core.LeaseStatus{Held: true, Holder: "alice@laptop"}})
+		if len(r.actuator.scales) == 0 || !r.actuator.scales[0].Auto || r.actuator.scales[0].To != 4 {
+			t.Fatalf("scales %+v, want an automatic 3 → 4", r.actuator.scales)
+		}
+		if !strings.Contains(text(m), "[AUTO · Lease held by alice@laptop]") {
+			t.Errorf("header lacks the AUTO badge:\n%s", text(m))
+		}
+		m = keys(t, m, "A")
+		if m.autoWanted || r.lease.released != 1 {
+			t.Fatalf("A again: autoWanted %v, released %d; want off and released", m.autoWanted, r.lease.released)
+		}
+	})
+	t.Run("paused while a metric is unusable", func(t *testing.T) {
+		r := newRig()
+		dec := func(in core.Input, now time.Time) core.Decision {
+			d := scaleUp(in, now)
+			d.AutoApply, d.AutoApplyWhy = false, "memory is unusable: stale for 1m0s"
+			return d
+		}
+		m := keys(t, r.model(t, 120, 40, dec), "A", "y")
+		m = send(t, m, leaseMsg{gen: m.leaseGen, status: core.LeaseStatus{Held: true, Holder: "alice@laptop"}})
+		if len(r.actuator.scales) != 0 {
+			t.Fatalf("auto-apply wrote %+v while the decision forbids it", r.actuator.scales)
+		}
+		if !strings.Contains(text(m), "[AUTO PAUSED: memory is unusable: stale for 1m0s]") {
+			t.Errorf("no PAUSED badge with the reason:\n%s", text(m))
+		}
+	})
+	t.Run("Lease held by another console", func(t *testing.T) {
+		r := newRig()
+		m := keys(t, r.model(t, 120, 40, scaleUp), "A", "y")
+		m = send(t, m, leaseMsg{gen: m.leaseGen, status: core.LeaseStatus{Held: false, Holder: "bob@ops"}})
+		if len(r.actuator.scales) != 0 || !strings.Contains(text(m), "[AUTO WAITING · Lease held by bob@ops]") {
+			t.Fatalf("scales %v; screen:\n%s", r.actuator.scales, text(m))
+		}
+	})
+	t.Run("no Lease configured", func(t *testing.T) {
+		r := newRig()
+		r.deps.Lease = nil
+		m := keys(t, r.model(t, 120, 40, scaleUp), "A")
+		if m.dialog != nil || !strings.Contains(m.status, "auto-apply unavailable") {
+			t.Fatalf("A without a Lease: dialog %v status %q", m.dialog, m.status)
+		}
+	})
+	t.Run("Acquire fails", func(t *testing.T) {
+		r := newRig()
+		r.lease.err = errors.New("leases.coordination.k8s.io is forbidden")
+		m := keys(t, r.model(t, 120, 40, scaleUp), "A", "y")
+		if m.autoWanted || !strings.Contains(lastLog(m), "forbidden") {
+			t.Fatalf("autoWanted %v, log %q; want off with the error", m.autoWanted, lastLog(m))
+		}
+	})
+	t.Run("Lease lost stops at once", func(t *testing.T) {
+		r := newRig()
+		m := keys(t, r.model(t, 120, 40, maintain), "A", "y")
+		m = send(t, m, leaseMsg{gen: m.leaseGen, status: core.LeaseStatus{Held: true, Holder: "alice@laptop"}})
+		m = send(t, m, leaseMsg{gen: m.leaseGen, status: core.LeaseStatus{Held: false, Holder: "bob@ops"}})
+		if m.autoActive() || !strings.Contains(lastLog(m), "Lease lost to bob@ops: auto-apply stopped") {
+			t.Fatalf("autoActive %v, log %q", m.autoActive(), lastLog(m))
+		}
+		m.decide = scaleUp
+		m = send(t, m, m.pollCmd()())
+		if len(r.actuator.scales) != 0 {
+			t.Fatalf("wrote %+v after losing the Lease", r.actuator.scales)
+		}
+	})
+	t.Run("started with --auto", func(t *testing.T) {
+		r := newRig()
+		r.deps.Auto = true
+		m := New(r.deps)
+		if !m.autoWanted {
+			t.Fatalf("Deps.Auto did not request auto-apply")
+		}
+		m = send(t, m, m.acquireLeaseCmd()())
+		if r.lease.acquired != 1 {
+			t.Fatalf("Acquire called %d times, want 1", r.lease.acquired)
+		}
+	})
+}
+
+func TestDuckDBApply(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		r := newRig()
+		m := keys(t, r.model(t, 120, 40, scaleUp), "d")
+		if m.dialog == nil || !strings.Contains(text(m), "memory_limit: 4GB → 6GiB") {
+			t.Fatalf("d: no DuckDB dialog with the change:\n%s", text(m))
+		}
+		if restart {
+			m = keys(t, m, "r")
+		}
+		m = keys(t, m, "y")
+		if len(r.actuator.ducks) != 1 {
+			t.Fatalf("restart=%v: %d DuckDB requests, want 1", restart, len(r.actuator.ducks))
+		}
+		got := r.actuator.ducks[0]
+		if got.To.MemoryLimit != "6GiB" || got.To.Threads != 4 || got.Restart != restart || got.From.ResourceVersion != "77" {
+			t.Errorf("restart=%v: ApplyDuckDB(%+v)", restart, got)
+		}
+		if !strings.Contains(lastLog(m), "via ConfigMap") {
+			t.Errorf("log %q, want the applied result", lastLog(m))
+		}
+	}
+}
+
+func TestApplyFailureShown(t *testing.T) {
+	r := newRig()
+	r.actuator.err = errors.New(`deployments.apps "kimiclaw-db" is forbidden`)
+	m := keys(t, r.model(t, 120, 40, scaleUp), "a", "y")
+	want := `not applied: scale 3 → 4: deployments.apps "kimiclaw-db" is forbidden`
+	if !strings.Contains(lastLog(m), want) || !strings.Contains(text(m), "✘ not applied") {
+		t.Fatalf("log %q, want %q on screen:\n%s", lastLog(m), want, text(m))
+	}
+	r2 := newRig()
+	r2.cluster.state.Replicas = 3
+	m2 := keys(t, r2.model(t, 120, 40, scaleUp), "a")
+	r2.cluster.state.Replicas = 5 // another console scaled meanwhile
+	m2 = keys(t, m2, "y")
+	if !strings.Contains(lastLog(m2), "not applied: scale 3 → 4: precondition failed") {
+		t.Fatalf("precondition failure not shown: %q", lastLog(m2))
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	r := newRig()
+	r.access.a = core.Access{Missing: []string{"update deployments/scale"}}
+	m := r.model(t, 120, 40, scaleUp)
+	for _, k := range []string{"a", "o", "x", "A", "d"} {
+		m = keys(t, m, k)
+		if m.dialog != nil || m.override != nil {
+			t.Fatalf("%s opened a write in read-only mode", k)
+		}
+		if want := "missing permission update deployments/scale"; !strings.Contains(m.status, want) {
+			t.Errorf("%s: status %q, want %q", k, m.status, want)
+		}
+	}
+	if !strings.Contains(text(m), "[READ-ONLY]") {
+		t.Errorf("no READ-ONLY badge")
+	}
+}
+
+func TestPauseAndTicks(t *testing.T) {
+	r := newRig()
+	m := r.model(t, 120, 40, scaleUp)
+	polls := r.metrics.polls
+	if _, cmd := m.Update(pollTickMsg{tag: m.pollTag - 1}); cmd != nil {
+		t.Errorf("a stale poll tick started a poll")
+	}
+	m = keys(t, m, "p")
+	if !m.paused || !strings.Contains(text(m), "[PAUSED") {
+		t.Fatalf("p did not pause")
+	}
+	if _, cmd := m.Update(pollTickMsg{tag: m.pollTag}); cmd != nil {
+		t.Errorf("a tick polled while paused")
+	}
+	m = keys(t, m, "p")
+	if m.paused || r.metrics.polls != polls+1 {
+		t.Fatalf("resume: paused %v, polls %d → %d; want one poll at once", m.paused, polls, r.metrics.polls)
+	}
+}
+
+func TestDialogFrozen(t *testing.T) {
+	r := newRig()
+	m := keys(t, r.model(t, 120, 40, scaleUp), "a")
+	before := strings.Join(m.dialog.lines, "\n")
+	r.cluster.state.ResourceVersion = "2000"
+	r.metrics.vals[core.MetricCPU] = 0.95
+	m = update(t, m, m.pollCmd()())
+	if got := strings.Join(m.dialog.lines, "\n"); got != before || m.dialog.scale.ResourceVersion != "1042" {
+		t.Fatalf("dialog changed while open:\n%s\nwant\n%s", got, before)
+	}
+	if m.state.ResourceVersion != "2000" {
+		t.Errorf("live data stopped while the dialog was open")
+	}
+}
+
+func TestQuit(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		r := newRig()
+		m := keys(t, r.model(t, 120, 40, maintain), "A", "y")
+		m = update(t, m, leaseMsg{gen: m.leaseGen, status: core.LeaseStatus{Held: true}})
+		_, cmd := m.Update(press(k))
+		if cmd == nil {
+			t.Fatalf("%s returned no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("%s did not quit", k)
+		}
+		if r.lease.released != 1 {
+			t.Errorf("%s: Lease released %d times, want 1", k, r.lease.released)
+		}
+	}
+}
+
+func TestTooSmallMessage(t *testing.T) {
+	m := newRig().model(t, 60, 20, scaleUp)
+	if want := "terminal too small (need 80×24, have 60×20)"; !strings.Contains(text(m), want) {
+		t.Fatalf("screen %q, want %q", text(m), want)
+	}
+}
+
+func TestNoColor(t *testing.T) {
+	m := newRig().model(t, 120, 40, scaleUp).WithColorProfile(colorprofile.Ascii)
+	var b bytes.Buffer
+	w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.Ascii}
+	if _, err := w.WriteString(m.View().Content); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, sgr := range []string{"\x1b[38;", "\x1b[48;", "\x1b[3", "\x1b[9"} {
+		if strings.Contains(out, sgr) {
+			t.Fatalf("NO_COLOR output still has colour %q", sgr)
+		}
+	}
+	for _, s := range []string{"▲ SCALE UP", "[MANUAL]", string(runeForecast), string(runeBand), string(runeUp)} {
+		if !strings.Contains(ansi.Strip(out), s) {
+			t.Errorf("NO_COLOR output lacks %q, which carries the meaning without colour", s)
+		}
+	}
+}
+
+func TestWithRealDecide(t *testing.T) {
+	r := newRig()
+	m := r.model(t, 200, 60, nil) // core.Decide
+	if m.decision == nil {
+		t.Fatal("no decision")
+	}
+	if m.decision.Action != core.ActionScaleUp || m.decision.Target <= 3 {
+		t.Errorf("CPU 74%% > 70%%: decision %s %d → %d, want a scale-up", m.decision.Action, m.decision.Current, m.decision.Target)
+	}
+	if len(m.scales.Recommendations) == 0 {
+		t.Errorf("the decision's recommendation was not recorded for the next one")
+	}
+	if !strings.Contains(text(m), string(m.decision.Reasons[0].Code)) {
+		t.Errorf("the reason %s is not on screen", m.decision.Reasons[0].Code)
+	}
+}
+
+func TestWindowCycles(t *testing.T) {
+	m := newRig().model(t, 120, 40, scaleUp)
+	for _, want := range []string{"6h", "24h", "15m", "1h"} {
+		m = keys(t, m, "w")
+		if !strings.Contains(text(m), "window "+want) {
+			t.Fatalf("after w: header does not show window %s", want)
+		}
+	}
+}
+
+func TestScaleEventsMarked(t *testing.T) {
+	r := newRig()
+	m := r.model(t, 120, 40, scaleUp)
+	r.clk.Step(15 * time.Second)
+	r.cluster.state.Replicas = 5
+	m = update(t, m, m.pollCmd()())
+	if len(m.marks) != 1 || m.marks[0].From != 3 || m.marks[0].To != 5 {
+		t.Fatalf("marks %+v, want one 3 → 5", m.marks)
+	}
+	if len(m.scales.Events) != 1 || m.scales.Events[0].Change != 2 {
+		t.Errorf("scale history events %+v, want +2", m.scales.Events)
+	}
+	if !strings.Contains(m.repl.View(), "▲") {
+		t.Errorf("replicas chart has no ▲ marker:\n%s", m.repl.View())
+	}
+}
+
+func TestOtherConsolesEvents(t *testing.T) {
+	r := newRig()
+	r.cluster.events = []core.ClusterEvent{
+		{At: t0.Add(-time.Minute), Reason: "ScaledUp", Message: "3 → 4", By: "bob@ops"},
+		{At: t0.Add(-30 * time.Second), Reason: "ScaledUp", Message: "mine", By: "alice@laptop"},
+	}
+	m := r.model(t, 120, 40, scaleUp)
+	if !strings.Contains(text(m), "ScaledUp by bob@ops: 3 → 4") || strings.Contains(text(m), "mine") {
+		t.Fatalf("event log should show bob's write and not our own:\n%s", text(m))
+	}
+	m = update(t, m, m.pollCmd()())
+	n := 0
+	for _, e := range m.log {
+		if e.Kind == logOther {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("bob's event logged %d times, want once", n)
+	}
+}
