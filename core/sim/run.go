@@ -1,0 +1,364 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// Policy names, as --compare spells them.
+const (
+	PolicySeed       = "seed"
+	PolicyHPA        = "hpa"
+	PolicyPredictive = "predictive"
+	PolicyOracle     = "oracle"
+)
+
+// PolicyNames lists every policy Run compares, in the default order.
+func PolicyNames() []string {
+	return []string{PolicySeed, PolicyHPA, PolicyPredictive, PolicyOracle}
+}
+
+// FlapWindow is how soon a reversal of direction counts as a flap.
+const FlapWindow = 10 * time.Minute
+
+// Options configure a run. Zero values take the documented defaults.
+type Options struct {
+	// Policy gives every simulated policy its bounds, CPU threshold, HPA
+	// behaviour and tolerance; seed also its rules, forecast and cooldown.
+	// The zero Policy means core.DefaultPolicy().
+	Policy core.Policy
+	// Compare names the policies to run, in the report's order; empty
+	// means all of PolicyNames.
+	Compare []string
+	// Capacity is the demand one replica serves at 100 % CPU; zero means
+	// the window's peak demand / (max replicas × the CPU up-threshold).
+	Capacity float64
+	// Startup is how long a new replica takes to be ready; zero means
+	// DefaultStartup.
+	Startup time.Duration
+	// From and To cut a window [From, To) out of the trace; zero means the
+	// trace's start and end (the last sample held for one interval).
+	From, To time.Time
+	// Step is how often the policies decide; zero means DefaultStep.
+	Step time.Duration
+	// Predictive tunes the predictive policy; the zero value means
+	// DefaultPredictive().
+	Predictive *PredictiveOptions
+}
+
+// Report is the result of a run. Its JSON is the simulate contract.
+type Report struct {
+	From           time.Time      `json:"from"`
+	To             time.Time      `json:"to"`
+	StepSeconds    float64        `json:"step_seconds"`
+	StartupSeconds float64        `json:"startup_seconds"`
+	Capacity       float64        `json:"capacity"`
+	Threshold      float64        `json:"threshold"` // the CPU up-threshold
+	Policies       []PolicyResult `json:"policies"`
+}
+
+// PolicyResult is one policy's run.
+type PolicyResult struct {
+	Name                  string  `json:"name"`
+	ViolationMinutes      float64 `json:"violation_minutes"`
+	MinutesAboveThreshold float64 `json:"minutes_above_threshold"`
+	ReplicaMinutes        float64 `json:"replica_minutes"`
+	ScaleEvents           int     `json:"scale_events"`
+	Flaps                 int     `json:"flaps"`
+	MinReplicas           int32   `json:"min_replicas"`
+	MaxReplicas           int32   `json:"max_replicas"`
+	Timeline              []Point `json:"timeline"`
+}
+
+// Point is one step of a policy's run: the demand, the replicas ready at T
+// and the utilization they ran at, and the replicas the policy requested
+// after deciding at T (after a scale-down, fewer than were ready).
+type Point struct {
+	T           time.Time `json:"t"`
+	Replicas    int32     `json:"replicas"`
+	Ready       int32     `json:"ready"`
+	Demand      float64   `json:"demand"`
+	Utilization float64   `json:"utilization"`
+}
+
+// Result returns the result of the named policy and whether the report has it.
+func (r Report) Result(name string) (PolicyResult, bool) {
+	for _, p := range r.Policies {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return PolicyResult{}, false
+}
+
+// Run replays trace (time-ordered samples of demand) through each policy of
+// opts.Compare and reports how each did.
+func Run(trace []core.Sample, opts Options) (Report, error) {
+	env, err := newEnv(trace, opts)
+	if err != nil {
+		return Report{}, err
+	}
+	names := opts.Compare
+	if len(names) == 0 {
+		names = PolicyNames()
+	}
+	rep := Report{
+		From:           env.start,
+		To:             env.end,
+		StepSeconds:    env.step.Seconds(),
+		StartupSeconds: env.startup.Seconds(),
+		Capacity:       env.capacity,
+		Threshold:      env.threshold,
+	}
+	seen := make(map[string]bool, len(names))
+	for _, name := range names {
+		if seen[name] {
+			return Report{}, fmt.Errorf("policy %q is listed twice in the comparison", name)
+		}
+		seen[name] = true
+		ctl, err := env.controller(name, opts)
+		if err != nil {
+			return Report{}, err
+		}
+		res, err := env.run(name, ctl)
+		if err != nil {
+			return Report{}, fmt.Errorf("policy %s: %w", name, err)
+		}
+		rep.Policies = append(rep.Policies, res)
+	}
+	return rep, nil
+}
+
+// env is what every policy of a run shares: the window cut into steps, the
+// demand at each step and the model's parameters.
+type env struct {
+	policy    core.Policy
+	threshold float64 // CPU up-threshold
+	start     time.Time
+	end       time.Time
+	step      time.Duration
+	startup   time.Duration
+	capacity  float64
+	// demand[i] is the demand during step i, at start + i×step.
+	demand []float64
+	// initial replicas, ready at start, for every policy.
+	initial int32
+}
+
+func newEnv(trace []core.Sample, opts Options) (*env, error) {
+	p := opts.Policy
+	if p.MinReplicas == 0 && p.MaxReplicas == 0 && len(p.Rules) == 0 {
+		p = core.DefaultPolicy()
+	}
+	if p.MinReplicas < 1 || p.MaxReplicas < p.MinReplicas {
+		return nil, fmt.Errorf("policy bounds %d..%d: want 1 <= min <= max", p.MinReplicas, p.MaxReplicas)
+	}
+	cpu, ok := p.Rule(core.MetricCPU)
+	if !ok || !(cpu.Up > 0) {
+		return nil, errors.New("policy has no CPU rule with a positive scale-up threshold: the simulator scales on CPU")
+	}
+	e := &env{policy: p, threshold: cpu.Up, step: opts.Step, startup: opts.Startup, capacity: opts.Capacity}
+	if e.step == 0 {
+		e.step = DefaultStep
+	}
+	if e.step < time.Second {
+		return nil, fmt.Errorf("step %s: want at least 1s", opts.Step)
+	}
+	if e.startup == 0 {
+		e.startup = DefaultStartup
+	}
+	if e.startup < 0 {
+		return nil, fmt.Errorf("startup %s: want a positive delay (e.g. 60s)", opts.Startup)
+	}
+	if opts.Capacity < 0 || math.IsNaN(opts.Capacity) || math.IsInf(opts.Capacity, 0) {
+		return nil, fmt.Errorf("capacity %v: want a positive number of demand units per replica, or 0 for the default", opts.Capacity)
+	}
+	if len(trace) == 0 {
+		return nil, errors.New("trace is empty: want at least one sample")
+	}
+	for i := 1; i < len(trace); i++ {
+		if !trace[i].At.After(trace[i-1].At) {
+			return nil, fmt.Errorf("trace sample %d at %s is not after the previous one; want strictly increasing timestamps",
+				i, trace[i].At.Format(time.RFC3339))
+		}
+	}
+	for i, s := range trace {
+		if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) || s.Value < 0 {
+			return nil, fmt.Errorf("trace sample %d at %s has demand %v: want a finite number >= 0",
+				i, s.At.Format(time.RFC3339), s.Value)
+		}
+	}
+
+	// The trace ends one interval after its last sample.
+	last := e.step
+	if n := len(trace); n > 1 {
+		last = trace[n-1].At.Sub(trace[n-2].At)
+	}
+	traceStart, traceEnd := trace[0].At, trace[len(trace)-1].At.Add(last)
+	e.start, e.end = traceStart, traceEnd
+	if !opts.From.IsZero() {
+		e.start = opts.From
+	}
+	if !opts.To.IsZero() {
+		e.end = opts.To
+	}
+	if e.start.Before(traceStart) || !e.start.Before(traceEnd) {
+		return nil, fmt.Errorf("from %s is outside the trace: want a time in [%s, %s)",
+			e.start.Format(time.RFC3339), traceStart.Format(time.RFC3339), traceEnd.Format(time.RFC3339))
+	}
+	if e.end.After(traceEnd) {
+		return nil, fmt.Errorf("to %s is after the trace's end %s",
+			e.end.Format(time.RFC3339), traceEnd.Format(time.RFC3339))
+	}
+	if !e.end.After(e.start) {
+		return nil, fmt.Errorf("to %s is not after from %s: want a non-empty window",
+			e.end.Format(time.RFC3339), e.start.Format(time.RFC3339))
+	}
+
+	// Demand at each step: the latest sample at or before it.
+	n := int((e.end.Sub(e.start) + e.step - 1) / e.step)
+	e.demand = make([]float64, n)
+	j := 0
+	peak := 0.0
+	for i := range e.demand {
+		t := e.start.Add(time.Duration(i) * e.step)
+		for j+1 < len(trace) && !trace[j+1].At.After(t) {
+			j++
+		}
+		e.demand[i] = trace[j].Value
+		peak = max(peak, trace[j].Value)
+	}
+	if e.capacity == 0 {
+		if peak == 0 {
+			return nil, errors.New("the window's demand is zero throughout: no default capacity; pass a capacity")
+		}
+		e.capacity = peak / (float64(p.MaxReplicas) * e.threshold)
+	}
+	e.initial = e.need(e.demand[0])
+	return e, nil
+}
+
+// need is the fewest replicas, within the bounds, that keep demand at or
+// under the up-threshold.
+func (e *env) need(demand float64) int32 {
+	x := demand / (e.capacity * e.threshold)
+	r := int32(math.Ceil(x * (1 - Epsilon)))
+	return min(max(r, e.policy.MinReplicas), e.policy.MaxReplicas)
+}
+
+// at is the time of step i.
+func (e *env) at(i int) time.Time { return e.start.Add(time.Duration(i) * e.step) }
+
+// controller decides one policy's replicas step by step.
+type controller interface {
+	// decide returns the replicas to request at step i after observing r.
+	decide(i int, r Reading) (int32, error)
+}
+
+func (e *env) controller(name string, opts Options) (controller, error) {
+	switch name {
+	case PolicySeed:
+		return newSeed(e)
+	case PolicyHPA:
+		return newHPA(e), nil
+	case PolicyPredictive:
+		po := DefaultPredictive()
+		if opts.Predictive != nil {
+			po = *opts.Predictive
+		}
+		return newPredictive(e, po)
+	case PolicyOracle:
+		return newOracle(e), nil
+	}
+	return nil, fmt.Errorf("unknown policy %q: valid policies are %s", name, strings.Join(PolicyNames(), ", "))
+}
+
+func (e *env) run(name string, ctl controller) (PolicyResult, error) {
+	model, err := NewModel(e.capacity, e.startup, e.initial, e.start)
+	if err != nil {
+		return PolicyResult{}, err
+	}
+	res := PolicyResult{
+		Name:        name,
+		MinReplicas: e.initial,
+		MaxReplicas: e.initial,
+		Timeline:    make([]Point, 0, len(e.demand)),
+	}
+	stepMin := e.step.Minutes()
+	var (
+		lastDir core.Direction
+		lastAt  time.Time
+	)
+	for i, d := range e.demand {
+		now := e.at(i)
+		r := model.Observe(d, now)
+		to, err := ctl.decide(i, r)
+		if err != nil {
+			return PolicyResult{}, fmt.Errorf("step %d at %s: %w", i, now.Format(time.RFC3339), err)
+		}
+		if to != r.Replicas {
+			dir := core.DirectionUp
+			if to < r.Replicas {
+				dir = core.DirectionDown
+			}
+			res.ScaleEvents++
+			if lastDir != "" && dir != lastDir && now.Sub(lastAt) <= FlapWindow {
+				res.Flaps++
+			}
+			lastDir, lastAt = dir, now
+			if err := model.Scale(to, now); err != nil {
+				return PolicyResult{}, fmt.Errorf("step %d: %w", i, err)
+			}
+		}
+		if Above(r.CPU, 1) {
+			res.ViolationMinutes += stepMin
+		}
+		if Above(r.CPU, e.threshold) {
+			res.MinutesAboveThreshold += stepMin
+		}
+		res.ReplicaMinutes += float64(to) * stepMin
+		res.MinReplicas = min(res.MinReplicas, to)
+		res.MaxReplicas = max(res.MaxReplicas, to)
+		res.Timeline = append(res.Timeline, Point{T: now, Replicas: to, Ready: r.Ready, Demand: d, Utilization: r.CPU})
+	}
+	return res, nil
+}
+
+// oracle follows a plan computed from the whole window: at step i it holds
+// the most replicas any step in [i, i+k] needs, k being the startup in
+// steps, so every replica a step needs was requested at least Startup
+// before it. That is the lower bound: any schedule with every step at or
+// under the threshold must hold at least this many replicas at step i,
+// because the replicas ready at step j were requested by step j−k and are
+// paid for from then on. Removing the newest replica first keeps the ready
+// ones, so the plan is feasible.
+type oracle struct{ plan []int32 }
+
+func newOracle(e *env) *oracle {
+	k := int((e.startup + e.step - 1) / e.step)
+	need := make([]int32, len(e.demand))
+	for i, d := range e.demand {
+		need[i] = e.need(d)
+	}
+	// Sliding-window maximum over [i, i+k] with a monotonic deque.
+	plan := make([]int32, len(need))
+	dq := make([]int, 0, k+1)
+	for j := len(need) - 1; j >= 0; j-- {
+		for len(dq) > 0 && need[dq[len(dq)-1]] <= need[j] {
+			dq = dq[:len(dq)-1]
+		}
+		dq = append(dq, j)
+		for dq[0] > j+k {
+			dq = dq[1:]
+		}
+		plan[j] = need[dq[0]]
+	}
+	return &oracle{plan: plan}
+}
+
+func (o *oracle) decide(i int, _ Reading) (int32, error) { return o.plan[i], nil }
