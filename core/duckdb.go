@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -480,8 +481,13 @@ func RecommendDuckDB(p Policy, limits Resources) (DuckDBRecommendation, error) {
 	}
 	rec.Basis = basis
 
-	// Exact: basis × fraction with the fraction's exact binary value, floored.
-	mem := new(big.Rat).Mul(new(big.Rat).SetInt64(int64(basis.Memory)), new(big.Rat).SetFloat64(f))
+	// Exact: basis × the fraction as its user wrote it (0.7 is 7/10, not the
+	// float just below it, which would lose a MiB), floored.
+	fr, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64))
+	if !ok {
+		fr = new(big.Rat).SetFloat64(f)
+	}
+	mem := new(big.Rat).Mul(new(big.Rat).SetInt64(int64(basis.Memory)), fr)
 	m := Bytes(new(big.Int).Quo(mem.Num(), mem.Denom()).Int64())
 	if m >= MiB {
 		m = m / MiB * MiB

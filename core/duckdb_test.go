@@ -292,6 +292,8 @@ func TestRecommendDuckDB(t *testing.T) {
 	seed := DefaultPolicy()
 	half := DefaultPolicy()
 	half.DuckDB.MemoryFraction = 0.5
+	seventy := DefaultPolicy()
+	seventy.DuckDB.MemoryFraction = 0.7
 	tests := []struct {
 		name   string
 		p      Policy
@@ -369,6 +371,20 @@ func TestRecommendDuckDB(t *testing.T) {
 				Reasons: []Reason{
 					{ReasonDuckDBMemoryFraction, "memory_limit 1537MiB is 50 % of the memory limit 3075Mi"},
 					{ReasonDuckDBThreadsFromCPU, "threads 1 is the CPU limit 1 rounded down to whole cores"},
+				},
+			},
+		},
+		{
+			name:   "0.7 is exactly 70 %, not the float below it",
+			p:      seventy,
+			limits: Resources{CPU: 4000, Memory: 10 * GiB},
+			want: DuckDBRecommendation{
+				Settings:    DuckDBSettings{MemoryLimit: "7GiB", Threads: 4},
+				MemoryLimit: 7 * GiB,
+				Basis:       Resources{CPU: 4000, Memory: 10 * GiB},
+				Reasons: []Reason{
+					{ReasonDuckDBMemoryFraction, "memory_limit 7GiB is 70 % of the memory limit 10Gi"},
+					{ReasonDuckDBThreadsFromCPU, "threads 4 is the CPU limit 4 rounded down to whole cores"},
 				},
 			},
 		},

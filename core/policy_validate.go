@@ -40,11 +40,13 @@ const (
 // policy file: JSON names and list indexes, e.g. "metrics[2].scaleDownBelow".
 // Msg says what is wrong and what is valid.
 type FieldError struct {
+	// Path is the field as the file writes it, e.g. "vpa.maxCPU".
 	Path string
 	// Context, when set, names what Path is about (the metric of a rule);
 	// it is printed in parentheses after the path.
 	Context string
-	Msg     string
+	// Msg says what is wrong with the value and what is valid.
+	Msg string
 }
 
 // Error implements error: "path: message" or "path (context): message".
