@@ -150,26 +150,26 @@ func (l Linear) Name() string {
 
 // Forecast implements Forecaster.
 func (l Linear) Forecast(history []Sample, horizon time.Duration) (Forecast, error) {
-	f, _, err := l.scored(history, horizon)
+	f, _, _, err := l.forecast(history, horizon, l.Points+64)
 	return f, err
 }
 
-// scored forecasts and scores the model by the mean absolute error of the
-// forecasts it would have made at the horizon over the score window.
-func (l Linear) scored(history []Sample, horizon time.Duration) (Forecast, float64, error) {
+// forecast reads the newest tail samples (the fit window plus slack for
+// skipped scrapes) and also returns them cleaned and the horizon in steps.
+func (l Linear) forecast(history []Sample, horizon time.Duration, tail int) (Forecast, []Sample, int, error) {
 	if l.Points < 2 {
-		return Forecast{}, 0, fmt.Errorf("%s model: points must be at least 2, got %d", l.Name(), l.Points)
+		return Forecast{}, nil, 0, fmt.Errorf("%s model: points must be at least 2, got %d", l.Name(), l.Points)
 	}
-	xs, err := cleanTail(history, l.Points+scoreWindowMax+64)
+	xs, err := cleanTail(history, tail)
 	if err != nil {
-		return Forecast{}, 0, fmt.Errorf("%s model: %w", l.Name(), err)
+		return Forecast{}, nil, 0, fmt.Errorf("%s model: %w", l.Name(), err)
 	}
 	if len(xs) < 2 {
-		return Forecast{}, 0, fmt.Errorf("%s model needs at least 2 finite samples, got %d: %w", l.Name(), len(xs), ErrShortHistory)
+		return Forecast{}, nil, 0, fmt.Errorf("%s model needs at least 2 finite samples, got %d: %w", l.Name(), len(xs), ErrShortHistory)
 	}
 	steps, step, err := horizonSteps(xs, horizon)
 	if err != nil {
-		return Forecast{}, 0, fmt.Errorf("%s model: %w", l.Name(), err)
+		return Forecast{}, nil, 0, fmt.Errorf("%s model: %w", l.Name(), err)
 	}
 	fit := fitLine(xs[max(0, len(xs)-l.Points):])
 	last := xs[len(xs)-1]
@@ -185,10 +185,19 @@ func (l Linear) scored(history []Sample, horizon time.Duration) (Forecast, float
 		}
 		f.Points = append(f.Points, p)
 	}
+	return f, xs, steps, nil
+}
 
-	// In-sample errors at the horizon, for "auto".
+// scored forecasts and scores the model by the mean absolute error of the
+// forecasts it would have made at the horizon over the score window.
+func (l Linear) scored(history []Sample, horizon time.Duration) (Forecast, float64, error) {
+	f, xs, steps, err := l.forecast(history, horizon, l.Points+scoreWindowMax+64)
+	if err != nil {
+		return Forecast{}, 0, err
+	}
 	var errSum float64
 	var errN int
+	step := xs[len(xs)-1].At.Sub(xs[len(xs)-2].At)
 	for t := max(l.Points-1, len(xs)-steps-scoreWindow(step)); t+steps < len(xs); t++ {
 		g := fitLine(xs[t-l.Points+1 : t+1])
 		v, _ := g.at(xs[t+steps].At.Sub(xs[t].At).Seconds(), l.FromLine)

@@ -82,12 +82,26 @@ func esInit(y []float64, spec esSpec) (level, trend float64, season []float64, s
 	// a fit within the benchmark budget on a week of minutes.
 	start = max(0, len(y)-fitWindowMax-warmupMax)
 	if spec.m > 0 {
+		// Level and trend from a least-squares line through the first
+		// season of the run, deseasonalised, taken back to the step before.
 		season = spec.profile
 		k := min(len(y)-start, spec.m)
-		for i := start; i < start+k; i++ {
-			level += y[i] - season[i%spec.m]
+		var mx, my, sxx, sxy float64
+		for i := range k {
+			mx += float64(i)
+			my += y[start+i] - season[(start+i)%spec.m]
 		}
-		return level / float64(k), 0, season, start
+		mx /= float64(k)
+		my /= float64(k)
+		for i := range k {
+			dx := float64(i) - mx
+			sxx += dx * dx
+			sxy += dx * (y[start+i] - season[(start+i)%spec.m] - my)
+		}
+		if spec.trend && sxx > 0 {
+			trend = sxy / sxx
+		}
+		return my - trend*(mx+1), trend, season, start
 	}
 	if spec.trend {
 		k := min(len(y)-1-start, 10)
