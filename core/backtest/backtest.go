@@ -95,6 +95,9 @@ func Evaluate(series []core.Sample, models []core.Forecaster, opt Options) ([]Re
 		naive += math.Abs(series[targets[k]].Value - series[o].Value)
 	}
 	naive /= float64(len(origins))
+	if naive == 0 {
+		return nil, errors.New("backtest: the series never changes over the horizon at the origins, so MASE (MAE / the naive forecast's MAE) is undefined")
+	}
 
 	results := make([]Result, 0, len(models))
 	for _, m := range models {
