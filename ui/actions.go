@@ -10,12 +10,12 @@ import (
 )
 
 // readOnly reports whether this console may not write at all.
-func (m Model) readOnly() bool {
+func (m *Model) readOnly() bool {
 	return m.deps.ReadOnly || m.deps.Actuator == nil || (m.access != nil && m.access.ReadOnly())
 }
 
 // readOnlyWhy says why the write keys are unbound.
-func (m Model) readOnlyWhy() string {
+func (m *Model) readOnlyWhy() string {
 	switch {
 	case m.deps.ReadOnly:
 		return "read-only (--readonly): writes are off"
@@ -37,11 +37,11 @@ func (m *Model) applyReadOnly() {
 }
 
 // autoActive reports whether auto-apply may act: asked for and Lease held.
-func (m Model) autoActive() bool { return m.autoWanted && m.lease.Held }
+func (m *Model) autoActive() bool { return m.autoWanted && m.lease.Held }
 
 // scaleRequest builds the request to go from the current replicas to n,
 // with the precondition read now.
-func (m Model) scaleRequest(n int32, reason string) core.ScaleRequest {
+func (m *Model) scaleRequest(n int32, reason string) core.ScaleRequest {
 	return core.ScaleRequest{
 		From: m.state.Replicas, To: n, ResourceVersion: m.state.ResourceVersion,
 		By: m.deps.User, Reason: reason,
@@ -49,7 +49,7 @@ func (m Model) scaleRequest(n int32, reason string) core.ScaleRequest {
 }
 
 // cooldownBlocks reports whether the cooldown blocks a change in dir now.
-func (m Model) cooldownBlocks(dir core.Direction) bool {
+func (m *Model) cooldownBlocks(dir core.Direction) bool {
 	if m.decision == nil {
 		return false
 	}
@@ -58,7 +58,7 @@ func (m Model) cooldownBlocks(dir core.Direction) bool {
 }
 
 // via says how a scale is written.
-func (m Model) via() string {
+func (m *Model) via() string {
 	if h := m.state.HPA; h != nil {
 		if h.Pinned() {
 			return fmt.Sprintf("through HPA %s (pinned: min = max = the new count)", h.Name)
@@ -69,7 +69,7 @@ func (m Model) via() string {
 }
 
 // scaleDialog builds the confirmation of a scale to n.
-func (m Model) scaleDialog(n int32, reason string) *dialog {
+func (m *Model) scaleDialog(n int32, reason string) *dialog {
 	req := m.scaleRequest(n, reason)
 	dir := req.Direction()
 	d := &dialog{kind: dialogScale, confirm: "Scale", scale: req}

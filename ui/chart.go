@@ -8,6 +8,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/NimbleMarkets/ntcharts/v2/canvas"
+	"github.com/NimbleMarkets/ntcharts/v2/canvas/graph"
 	"github.com/NimbleMarkets/ntcharts/v2/canvas/runes"
 	tslc "github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
 
@@ -17,16 +18,24 @@ import (
 // Authors note on the charts.
 //
 // ntcharts' timeserieslinechart keeps every pushed point and, with auto-range
-// on, rescales all of them on each push; its canvas renders every cell through
-// lipgloss. Neither scales to 24 h of 15 s samples redrawn every poll. So the
-// history lives in core.Series ring buffers owned by the root model; auto-range
-// is off; on each new sample (or resize, or window change) a chart clears its
-// data, sets the time and value ranges, pushes only the visible window
-// downsampled to two points per column (braille resolution) and draws. The
-// thresholds, the "now" divider and the forecast strip are drawn over the
-// canvas here, each with its own rune so that they read without colour, and
-// the canvas is rendered to a string once, by runs of equal style, and cached.
-// View only returns the cached string.
+// on, rescales all of them on each push; its DrawBraille clears a canvas whose
+// every cell carries a 656-byte lipgloss style (4 MB per redraw of four charts
+// at 200×60), and its View renders every cell through lipgloss. None of that
+// scales to 24 h of 15 s samples redrawn every poll. So:
+//
+//   - the history lives in core.Series ring buffers owned by the root model;
+//   - each chart keeps one timeserieslinechart with auto-range off for its
+//     geometry: on each redraw it sets the time and value ranges, and the
+//     linechart lays out the axes, formats the labels and scales the points;
+//   - the visible window is downsampled to two points per column (braille
+//     resolution) and drawn with ntcharts' braille grid, line by line, as
+//     DrawBraille does but into the chart's own rune grid;
+//   - the axes layer (the only thing that needs the styled canvas) is drawn
+//     only when its labels change and copied from a cache otherwise;
+//   - the thresholds, the "now" divider and the forecast strip are drawn over
+//     the grid, each with its own rune so they read without colour;
+//   - the grid is rendered to a string once, by runs of equal style, and
+//     cached: View only returns the cached string.
 
 // Runes of the overlays; the legend in each chart's title names them.
 const (
@@ -73,7 +82,7 @@ type chartData struct {
 type chart struct {
 	title  string
 	format func(float64) string
-	styles Styles
+	styles *Styles
 	loc    *time.Location
 
 	w, h  int
@@ -85,11 +94,15 @@ type chart struct {
 	cells   [][]rune
 	classes [][]cellClass
 	points  []tslc.TimePoint
+	// The axes layer and what it was drawn for (see axes).
+	axesKey     string
+	axesCells   [][]rune
+	axesClasses [][]cellClass
 }
 
 // newChart returns an empty chart; format renders values for the Y axis and
 // the title.
-func newChart(title string, format func(float64) string, st Styles, loc *time.Location) chart {
+func newChart(title string, format func(float64) string, st *Styles, loc *time.Location) chart {
 	return chart{title: title, format: format, styles: st, loc: loc, dirty: true}
 }
 
@@ -145,49 +158,133 @@ func (c *chart) Redraw() {
 	lo, hi := c.yRange()
 	d := c.data
 	if c.ts.Width() != cw || c.ts.Height() != ch || c.ts.XStep() != xStep || c.ts.YStep() != yStep {
-		loc, format := c.loc, c.format
+		format := c.format
 		c.ts = tslc.New(cw, ch,
 			tslc.WithXYSteps(xStep, yStep),
 			tslc.WithYLabelFormatter(func(_ int, v float64) string { return format(v) }),
-			tslc.WithXLabelFormatter(func(_ int, v float64) string {
-				return time.UnixMilli(int64(math.Round(v * 1e3))).In(loc).Format("15:04")
-			}),
+			// Time labels are written by axes, per redraw.
+			tslc.WithXLabelFormatter(func(int, float64) string { return "" }),
 		)
 		c.ts.AutoMinX, c.ts.AutoMaxX, c.ts.AutoMinY, c.ts.AutoMaxY = false, false, false, false
 	}
 	ts := &c.ts
-	ts.ClearAllData()
 	from := d.Now.Add(-d.Window)
 	ts.SetTimeRange(from, d.Now)
 	ts.SetYRange(lo, hi)
 	ts.SetViewTimeAndYRange(from, d.Now, lo, hi)
-	c.points = downsample(c.points[:0], d.Samples, from, d.Window, 2*max(ts.GraphWidth(), 1))
-	for _, p := range c.points {
-		ts.Push(p)
-	}
-	if len(c.points) > 0 {
-		ts.DrawBraille()
-	} else {
-		ts.Clear()
-		ts.DrawXYAxisAndLabel()
-	}
-	c.grab(sw)
-	gh := ts.GraphHeight()
-	row := func(v float64) int {
-		y := (v - lo) / (hi - lo) * float64(gh)
-		return min(max(gh-1-int(math.Floor(y)), 0), gh-1)
-	}
+	c.axes(lo, hi, sw)
+	gw, gh := ts.GraphWidth(), ts.GraphHeight()
+	c.points = downsample(c.points[:0], d.Samples, from, d.Window, 2*max(gw, 1))
 	x0 := ts.Origin().X + 1
 	if ts.YStep() == 0 {
 		x0 = 0
 	}
-	gx1 := cw // graph columns are [x0, gx1)
-	c.threshold(row, x0, gx1)
+	c.series(x0, gw, gh)
+	row := func(v float64) int {
+		y := (v - lo) / (hi - lo) * float64(gh)
+		return min(max(gh-1-int(math.Floor(y)), 0), gh-1)
+	}
+	c.threshold(row, x0, cw)
 	if sw > 0 {
 		c.strip(row, cw, sw, gh, ts.XStep() > 0)
 		c.threshold(row, cw+1, c.w)
 	}
-	c.view = title + "\n" + c.render()
+	c.view = fitBlock(title+"\n"+c.render(), c.w, c.h)
+}
+
+// axes puts the axes and their labels into the grids. ntcharts draws the
+// axes and value labels on a canvas whose every cell carries a lipgloss style
+// (656 bytes), so clearing and reading it back costs more than everything
+// else together: that layer is drawn only when the size or the value range
+// changes and copied from a cache otherwise. The time labels, which change
+// as now advances, are written here at the positions and with the rules of
+// ntcharts' drawXLabel (every XStep columns, skipping repeats and labels
+// that would be cut off or touch the previous one).
+func (c *chart) axes(lo, hi float64, sw int) {
+	ts := &c.ts
+	key := fmt.Sprintf("%d %d %d %g %g", ts.Width(), ts.Height(), sw, lo, hi)
+	if key != c.axesKey {
+		c.axesKey = key
+		ts.Clear()
+		ts.DrawXYAxisAndLabel()
+		c.grab(sw)
+		c.axesCells = copyGrid(c.axesCells, c.cells)
+		c.axesClasses = copyGrid(c.axesClasses, c.classes)
+	} else {
+		c.cells = copyGrid(c.cells, c.axesCells)
+		c.classes = copyGrid(c.classes, c.axesClasses)
+	}
+	n := ts.XStep()
+	if n <= 0 {
+		return
+	}
+	y := ts.Origin().Y + 1
+	gw, cw := ts.GraphWidth(), ts.Width()
+	inc := (ts.ViewMaxX() - ts.ViewMinX()) / float64(gw)
+	last := ""
+	for i := 0; i < gw; i += n {
+		x := ts.Origin().X + i
+		if x > 0 && c.cells[y][x-1] != 0 {
+			continue
+		}
+		l := c.xLabel(ts.ViewMinX() + inc*float64(i))
+		if l == last || x+len(l) > cw {
+			continue
+		}
+		for j, r := range l {
+			c.cells[y][x+j], c.classes[y][x+j] = r, clsAxis
+		}
+		last = l
+	}
+}
+
+// xLabel formats a time-axis value (Unix seconds) as HH:MM.
+func (c *chart) xLabel(v float64) string {
+	return time.UnixMilli(int64(math.Round(v * 1e3))).In(c.loc).Format("15:04")
+}
+
+// copyGrid copies src into dst, reusing dst's rows when the shape matches.
+func copyGrid[T any](dst, src [][]T) [][]T {
+	if len(dst) != len(src) || (len(src) > 0 && len(dst[0]) != len(src[0])) {
+		dst = make([][]T, len(src))
+		for y := range src {
+			dst[y] = make([]T, len(src[y]))
+		}
+	}
+	for y := range src {
+		copy(dst[y], src[y])
+	}
+	return dst
+}
+
+// series draws the points with ntcharts' braille grid, scaled by the
+// chart's own linechart (as timeserieslinechart's DrawBraille does, without
+// its canvas clear).
+func (c *chart) series(x0, gw, gh int) {
+	if len(c.points) == 0 || gw <= 0 || gh <= 0 {
+		return
+	}
+	ts := &c.ts
+	g := graph.NewBrailleGrid(gw, gh, 0, float64(gw), 0, float64(gh))
+	scaled := func(p tslc.TimePoint) canvas.Float64Point {
+		return ts.ScaleFloat64PointForLine(canvas.Float64Point{X: float64(p.Time.UnixMilli()) / 1e3, Y: p.Value})
+	}
+	prev := g.GridPoint(scaled(c.points[0]))
+	g.Set(prev)
+	for _, p := range c.points[1:] {
+		cur := g.GridPoint(scaled(p))
+		for _, q := range graph.GetLinePointsWithLimit(prev, cur, ts.MaxInterpolationPoints) {
+			g.Set(q)
+		}
+		prev = cur
+	}
+	for y, line := range g.BraillePatterns() {
+		for x, r := range line {
+			if r != runes.BrailleBlockOffset && y < len(c.cells) && x0+x < len(c.cells[y]) {
+				c.cells[y][x0+x], c.classes[y][x0+x] = r, clsSeries
+			}
+		}
+	}
 }
 
 // yRange picks the value axis: from 0 to a little above the largest of the

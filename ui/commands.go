@@ -82,7 +82,7 @@ type appliedMsg struct {
 }
 
 // ioTimeout bounds one call to the outside world.
-func (m Model) ioTimeout() time.Duration { return max(2*m.deps.Interval, 10*time.Second) }
+func (m *Model) ioTimeout() time.Duration { return max(2*m.deps.Interval, 10*time.Second) }
 
 // pollTickCmd schedules the next poll.
 func pollTickCmd(d time.Duration, tag int) tea.Cmd {

@@ -189,12 +189,30 @@ func laterOf(a, b time.Time) time.Time {
 // ones whose size changed.
 func (m *Model) layoutCharts() {
 	l := m.computeLayout()
-	for i := range m.charts {
-		m.charts[i].SetSize(l.chartW[i], l.chartH[i])
-		m.charts[i].Redraw()
+	cs := m.charts
+	for i := range cs.metric {
+		cs.metric[i].SetSize(l.chartW[i], l.chartH[i])
+		cs.metric[i].Redraw()
 	}
-	m.repl.SetSize(l.replW, l.replH)
-	m.repl.Redraw()
+	cs.repl.SetSize(l.replW, l.replH)
+	cs.repl.Redraw()
+	cs.compose(l)
+}
+
+// compose joins the charts' cached views into the block View uses.
+func (cs *chartSet) compose(l layout) {
+	if l.bodyH == 0 {
+		cs.block = nil
+		return
+	}
+	c := func(i int) string { return fitBlock(cs.metric[i].View(), l.chartW[i], l.chartH[i]) }
+	var s string
+	if l.wide {
+		s = strings.Join([]string{c(0), c(1), c(2), c(3), fitBlock(cs.repl.View(), l.replW, l.replH)}, "\n")
+	} else {
+		s = hjoin(c(0), c(1)) + "\n" + hjoin(c(2), c(3)) + "\n" + fitBlock(cs.repl.View(), l.replW, l.replH)
+	}
+	cs.block = strings.Split(s, "\n")
 }
 
 // feedCharts gives every chart the visible window of its data and redraws.
@@ -230,16 +248,17 @@ func (m *Model) feedCharts() {
 		if mt == core.MetricCPU && m.decision != nil && m.decision.Forecast != nil {
 			d.Forecast = m.decision.Forecast
 		}
-		m.charts[i].SetData(d)
-		m.charts[i].Redraw()
+		m.charts.metric[i].SetData(d)
+		m.charts.metric[i].Redraw()
 	}
 	rd := replicasData{Now: now, Window: win, Samples: m.replicas.Since(nil, from), Marks: m.marks,
 		Min: m.deps.Policy.MinReplicas, Max: m.deps.Policy.MaxReplicas}
 	if m.state != nil {
 		rd.Current, rd.Ready = m.state.Replicas, m.state.ReadyReplicas
 	}
-	m.repl.SetData(rd)
-	m.repl.Redraw()
+	m.charts.repl.SetData(rd)
+	m.charts.repl.Redraw()
+	m.charts.compose(m.computeLayout())
 }
 
 // perReplica divides totals by the replicas at each sample's time (from the
@@ -266,7 +285,7 @@ func perReplica(samples, repl []core.Sample, cs *core.ClusterState) []core.Sampl
 }
 
 // freshness says how old the data is: "fresh 3s ago" or "STALE 45s".
-func (m Model) freshness() (string, bool) {
+func (m *Model) freshness() (string, bool) {
 	if m.lastPoll.IsZero() {
 		if m.pollErr != nil {
 			return "NO DATA: " + m.pollErr.Error(), false

@@ -90,7 +90,7 @@ func (d dialog) Update(msg tea.KeyPressMsg, k KeyMap) (dialog, dialogResult) {
 }
 
 // View renders the dialog box, at most w wide.
-func (d dialog) View(st Styles, k KeyMap, w int) string {
+func (d dialog) View(st *Styles, k KeyMap, w int) string {
 	inner := max(min(w-4, 76), 20)
 	var body []string
 	body = append(body, st.Dangerous.Render(d.title), "")
@@ -170,7 +170,7 @@ func (o overrideInput) Update(msg tea.Msg) (overrideInput, tea.Cmd) {
 }
 
 // View renders the field with its validation message.
-func (o overrideInput) View(st Styles, w int) string {
+func (o overrideInput) View(st *Styles, w int) string {
 	inner := max(min(w-4, 60), 20)
 	lines := []string{
 		st.Dangerous.Render("Override the replica count"),

@@ -41,7 +41,7 @@ func fitBlock(s string, w, h int) string {
 }
 
 // panel renders a titled section: a title rule and body lines, exactly w×h.
-func panel(st Styles, title string, focused bool, body []string, w, h int) string {
+func panel(st *Styles, title string, focused bool, body []string, w, h int) string {
 	ts := st.Title
 	if focused {
 		ts = st.Focused

@@ -66,7 +66,7 @@ const maxLog = 200
 type Model struct {
 	deps    Deps
 	keys    KeyMap
-	styles  Styles
+	styles  *Styles
 	help    help.Model
 	spin    spinner.Model
 	profile colorprofile.Profile
@@ -116,8 +116,18 @@ type Model struct {
 	dialog   *dialog
 	override *overrideInput
 
-	charts [4]chart
+	// charts is shared between copies of the model: its caches are what
+	// View joins, updated only in Update.
+	charts *chartSet
+}
+
+// chartSet is the charts and the cached block they make together.
+type chartSet struct {
+	metric [4]chart
 	repl   replicasChart
+	// block is the charts laid out (wide: the left column; narrow: the
+	// 2×2 grid and the replicas strip), one string per line.
+	block []string
 }
 
 // New returns the dashboard for deps. It needs nothing else:
@@ -147,7 +157,7 @@ func New(deps Deps) Model {
 	if deps.Policy.MaxReplicas == 0 {
 		deps.Policy = core.DefaultPolicy()
 	}
-	st := DefaultStyles()
+	st := new(DefaultStyles())
 	keep := int(max(deps.Backfill, 24*time.Hour)/deps.Interval) + 64
 	m := Model{
 		deps:     deps,
@@ -163,14 +173,14 @@ func New(deps Deps) Model {
 		now:      deps.Clock.Now(),
 		pollTag:  1,
 		clockTag: 1,
-		repl:     newReplicasChart(st),
+		charts:   &chartSet{repl: newReplicasChart(st)},
 		focus:    focusDecision,
 	}
 	m.eventsSince = m.now.Add(-time.Hour)
 	m.help.Styles = help.DefaultDarkStyles()
 	loc := m.now.Location()
 	for i, mt := range core.Metrics() {
-		m.charts[i] = newChart(metricTitle(mt), metricFormat(mt), st, loc)
+		m.charts.metric[i] = newChart(metricTitle(mt), metricFormat(mt), st, loc)
 	}
 	m.autoWanted = deps.Auto
 	m.applyReadOnly()

@@ -465,8 +465,8 @@ func TestScaleEventsMarked(t *testing.T) {
 	if len(m.scales.Events) != 1 || m.scales.Events[0].Change != 2 {
 		t.Errorf("scale history events %+v, want +2", m.scales.Events)
 	}
-	if !strings.Contains(m.repl.View(), "▲") {
-		t.Errorf("replicas chart has no ▲ marker:\n%s", m.repl.View())
+	if !strings.Contains(m.charts.repl.View(), "▲") {
+		t.Errorf("replicas chart has no ▲ marker:\n%s", m.charts.repl.View())
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // it shows and its size and returns exactly w×h cells.
 
 // actionText says an action in words and a glyph, so it reads without colour.
-func actionText(st Styles, d core.Decision, blocked bool) string {
+func actionText(st *Styles, d core.Decision, blocked bool) string {
 	switch {
 	case blocked:
 		dir := "UP"
@@ -53,7 +53,7 @@ func limiting(c core.ReasonCode) bool {
 }
 
 // decisionView is the Decision panel.
-func decisionView(st Styles, d *core.Decision, rejected bool, extraBlocks []string, focused bool, w, h int) string {
+func decisionView(st *Styles, d *core.Decision, rejected bool, extraBlocks []string, focused bool, w, h int) string {
 	if d == nil {
 		return panel(st, "Decision", focused, []string{st.Dim.Render("waiting for the first poll…")}, w, h)
 	}
@@ -115,7 +115,7 @@ func mmss(d time.Duration) string {
 }
 
 // cooldownView is the cooldown timer: what is blocked, for how long, and why.
-func cooldownView(st Styles, d *core.Decision, last *core.LastScale, now time.Time, w, h int) string {
+func cooldownView(st *Styles, d *core.Decision, last *core.LastScale, now time.Time, w, h int) string {
 	var body []string
 	c := core.CooldownStatus{}
 	if d != nil {
@@ -152,7 +152,7 @@ func cooldownView(st Styles, d *core.Decision, last *core.LastScale, now time.Ti
 }
 
 // duckDBView is the DuckDB panel.
-func duckDBView(st Styles, cs *core.ClusterState, rec *core.DuckDBRecommendation, recErr error, focused bool, w, h int) string {
+func duckDBView(st *Styles, cs *core.ClusterState, rec *core.DuckDBRecommendation, recErr error, focused bool, w, h int) string {
 	if cs == nil {
 		return panel(st, "DuckDB", focused, []string{st.Dim.Render("waiting for the cluster state…")}, w, h)
 	}
@@ -194,7 +194,7 @@ func duckDBView(st Styles, cs *core.ClusterState, rec *core.DuckDBRecommendation
 }
 
 // duckDBDiff says what applying the recommendation would change.
-func duckDBDiff(st Styles, cur *core.DuckDBSettings, rec *core.DuckDBRecommendation) string {
+func duckDBDiff(st *Styles, cur *core.DuckDBSettings, rec *core.DuckDBRecommendation) string {
 	if cur == nil {
 		return st.Warn.Render("no current settings: apply would create them")
 	}
@@ -238,7 +238,7 @@ type logEntry struct {
 }
 
 // eventsView is the event log, newest first.
-func eventsView(st Styles, log []logEntry, focused bool, w, h int) string {
+func eventsView(st *Styles, log []logEntry, focused bool, w, h int) string {
 	var body []string
 	for i := len(log) - 1; i >= 0 && len(body) < h; i-- {
 		e := log[i]

@@ -23,7 +23,7 @@ type layout struct {
 // charts on the left and the panels on the right; narrower ones get a 2×2
 // grid of charts over the panels, where the right-hand slot shows the
 // focused one of DuckDB and events when there is no room for both.
-func (m Model) computeLayout() layout {
+func (m *Model) computeLayout() layout {
 	var l layout
 	w, h := m.width, m.height
 	if w < minWidth || h < minHeight {
@@ -61,7 +61,7 @@ func (m Model) computeLayout() layout {
 }
 
 // render draws the whole screen.
-func (m Model) render() string {
+func (m *Model) render() string {
 	if m.width == 0 {
 		return "kimiscale: starting…"
 	}
@@ -76,7 +76,7 @@ func (m Model) render() string {
 	case m.showHelp:
 		body = m.helpView(l.bodyH)
 	case l.wide:
-		body = hjoin(m.chartsColumn(l), m.panelsColumn(l.rightW, l.bodyH))
+		body = joinLines(m.charts.block, strings.Split(m.panelsColumn(l.rightW, l.bodyH), "\n"))
 	default:
 		body = m.narrowBody(l)
 	}
@@ -88,20 +88,27 @@ func (m Model) render() string {
 	return m.header() + "\n" + body + "\n" + m.footer()
 }
 
-// chartsColumn stacks the four charts and the replicas chart.
-func (m Model) chartsColumn(l layout) string {
-	parts := make([]string, 0, 5)
-	for i := range m.charts {
-		parts = append(parts, fitBlock(m.charts[i].View(), l.chartW[i], l.chartH[i]))
+// joinLines puts two columns of lines side by side with a one-column gap.
+func joinLines(left, right []string) string {
+	var b strings.Builder
+	for y := range max(len(left), len(right)) {
+		if y > 0 {
+			b.WriteByte('\n')
+		}
+		if y < len(left) {
+			b.WriteString(left[y])
+		}
+		b.WriteByte(' ')
+		if y < len(right) {
+			b.WriteString(right[y])
+		}
 	}
-	parts = append(parts, fitBlock(m.repl.View(), l.replW, l.replH))
-	return strings.Join(parts, "\n")
+	return b.String()
 }
 
 // narrowBody is the 2×2 chart grid, the replicas strip and the panels.
-func (m Model) narrowBody(l layout) string {
-	c := func(i int) string { return fitBlock(m.charts[i].View(), l.chartW[i], l.chartH[i]) }
-	top := hjoin(c(0), c(1)) + "\n" + hjoin(c(2), c(3)) + "\n" + fitBlock(m.repl.View(), l.replW, l.replH)
+func (m *Model) narrowBody(l layout) string {
+	top := strings.Join(m.charts.block, "\n")
 	lw := (m.width - 1) / 2
 	rw := m.width - 1 - lw
 	left := decisionView(m.styles, m.decision, m.isRejected(), m.extraBlocks(), m.focus == focusDecision, lw, l.bottomH)
@@ -121,7 +128,7 @@ func (m Model) narrowBody(l layout) string {
 }
 
 // panelsColumn stacks decision, cooldown, DuckDB and events.
-func (m Model) panelsColumn(w, h int) string {
+func (m *Model) panelsColumn(w, h int) string {
 	coolH := 3
 	duckH := min(10, h/4)
 	decH := max(min(h*2/5, 20), 8)
@@ -134,7 +141,7 @@ func (m Model) panelsColumn(w, h int) string {
 	}, "\n")
 }
 
-func (m Model) coolView(w, h int) string {
+func (m *Model) coolView(w, h int) string {
 	var last *core.LastScale
 	if m.state != nil {
 		last = m.state.LastScale
@@ -142,21 +149,21 @@ func (m Model) coolView(w, h int) string {
 	return cooldownView(m.styles, m.decision, last, m.now, w, h)
 }
 
-func (m Model) duckView(w, h int) string {
+func (m *Model) duckView(w, h int) string {
 	return duckDBView(m.styles, m.state, m.duckRec, m.duckErr, m.focus == focusDuckDB, w, h)
 }
 
-func (m Model) eventsPanel(w, h int) string {
+func (m *Model) eventsPanel(w, h int) string {
 	return eventsView(m.styles, m.log, m.focus == focusEvents, w, h)
 }
 
 // isRejected reports whether the user rejected the current decision.
-func (m Model) isRejected() bool {
+func (m *Model) isRejected() bool {
 	return m.decision != nil && m.rejected != "" && m.rejected == decisionKey(*m.decision)
 }
 
 // extraBlocks are what stops the decision outside core: the console's mode.
-func (m Model) extraBlocks() []string {
+func (m *Model) extraBlocks() []string {
 	var b []string
 	if m.readOnly() {
 		b = append(b, "read-only")
@@ -172,7 +179,7 @@ func (m Model) extraBlocks() []string {
 }
 
 // header is two lines: where we are and how fresh the data is; the badges.
-func (m Model) header() string {
+func (m *Model) header() string {
 	st := m.styles
 	where := fmt.Sprintf("%s/%s", orNone(m.deps.Namespace), m.deps.Deployment)
 	rep := "replicas ?"
@@ -197,7 +204,7 @@ func (m Model) header() string {
 }
 
 // badges are the mode badges, each in brackets so it reads without colour.
-func (m Model) badges() []string {
+func (m *Model) badges() []string {
 	st := m.styles
 	var b []string
 	switch {
@@ -259,7 +266,7 @@ func autoPaused(d *core.Decision) bool {
 }
 
 // footer is the status message, or the read-only reason, or the key help.
-func (m Model) footer() string {
+func (m *Model) footer() string {
 	st := m.styles
 	switch {
 	case m.status != "":
@@ -275,7 +282,7 @@ func (m Model) footer() string {
 }
 
 // helpView is the full key help.
-func (m Model) helpView(h int) string {
+func (m *Model) helpView(h int) string {
 	hm := m.help
 	hm.ShowAll = true
 	hm.SetWidth(m.width)

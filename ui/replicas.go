@@ -29,14 +29,14 @@ type replicasData struct {
 // replicasChart draws replicas over time as a step chart of block runes,
 // with ▲/▼ under the columns where a scale-up or scale-down happened.
 type replicasChart struct {
-	styles Styles
+	styles *Styles
 	w, h   int
 	data   replicasData
 	dirty  bool
 	view   string
 }
 
-func newReplicasChart(st Styles) replicasChart { return replicasChart{styles: st, dirty: true} }
+func newReplicasChart(st *Styles) replicasChart { return replicasChart{styles: st, dirty: true} }
 
 // SetSize sets the chart's size, title line included.
 func (c *replicasChart) SetSize(w, h int) {
@@ -152,7 +152,7 @@ func (c *replicasChart) Redraw() {
 }
 
 // colourMarks styles a row of bars and markers.
-func colourMarks(row string, s Styles) string {
+func colourMarks(row string, s *Styles) string {
 	var b strings.Builder
 	var run []rune
 	kind := 0 // 0 bars, 1 up, 2 down
