@@ -1,0 +1,94 @@
+// Package k8s reads kimiclaw-db's cluster state and writes the changes a
+// human approved (or auto-apply chose), with client-go.
+//
+// # Reading
+//
+// Start runs watches (informers) scoped to the namespace: the Deployment
+// and ConfigMap duckdb-config by name, the namespace's HPAs (the one whose
+// scaleTargetRef is the Deployment is used), the Deployment's Events, and
+// the VPA kimiclaw-vpa through the dynamic client when the
+// autoscaling.k8s.io/v1 VerticalPodAutoscaler CRD is served (absent CRD:
+// no VPA, not an error). State and Events read the watch caches; a poll
+// sends no request. Watches that break re-list and resume by themselves.
+//
+// # Writing replicas
+//
+// Without an HPA, Scale sends one merge patch to the Deployment that sets
+// spec.replicas, the annotation kimiscale.kimiclaw.io/last-scale
+// ({"at","direction","from","to","by","reason"}) and
+// metadata.resourceVersion (the version the user approved). The API server
+// applies all of it or nothing, so the change and its shared record (which
+// drives every console's cooldown) can never be seen apart. A stale version
+// is a 409 Conflict: kimiscale re-reads the Deployment and retries only
+// while it still has the approved From replicas; otherwise it returns a
+// *PreconditionError saying what changed, and nothing is written. This is
+// the precondition of kubectl's scale (size and resourceVersion) done in
+// the request itself, rather than through the scale subresource plus a
+// second request for the annotation, which could fail after the replicas
+// changed.
+//
+// # When an HPA targets the Deployment
+//
+// kimiscale never writes replicas the HPA would undo (a real HPA controller
+// resets a hand-scaled Deployment within one sync); it writes the HPA:
+//
+//   - Scale up from N to M: minReplicas is raised to M (to maxReplicas if M
+//     is above it, and the message says so). The HPA then scales the
+//     Deployment to at least M within one sync, and the change sticks
+//     because the HPA itself holds it. If minReplicas already covers M,
+//     nothing is written and an *HPAError says so.
+//   - Scale down from N to M: minReplicas is lowered to M when it is above M.
+//     The Deployment is not scaled down by kimiscale: the HPA decides when,
+//     from its metrics and after its scale-down stabilization window, and
+//     the result's message says so. If minReplicas is already M or lower,
+//     nothing is written and an *HPAError says the HPA keeps its own count
+//     and that pinning is the way to force it. M must be at least 1.
+//   - Pin N: minReplicas = maxReplicas = N in one patch that also stores the
+//     original bounds in the HPA's annotation kimiscale.kimiclaw.io/pinned-from
+//     ({"min","max"}); pinning again keeps the first saved bounds. The HPA
+//     then holds the Deployment at exactly N. While pinned, Scale refuses
+//     (*HPAError) and asks to pin again or unpin.
+//   - Unpin: restores the saved bounds and removes the annotation in one
+//     patch; the HPA decides again.
+//
+// Each HPA write carries the HPA's resourceVersion (a conflict re-reads and
+// retries; the Deployment must still have the approved From replicas), and
+// the Deployment's last-scale annotation is written right after, as a
+// second request: the annotation lives on the Deployment and the bound on
+// the HPA, so one request cannot hold both. If that annotation write fails
+// the change stands and the result's message says the record is missing.
+//
+// # DuckDB settings
+//
+// ApplyDuckDB refuses values DuckDB would reject or that exceed the
+// container's limits (core.ValidateDuckDB), then updates duckdb-config
+// (memory_limit, threads) with the approved resourceVersion (after a
+// conflict: only while the approved values are still there), and only when
+// asked restarts the pods as kubectl rollout restart does (pod-template
+// annotation kubectl.kubernetes.io/restartedAt).
+//
+// # Records
+//
+// Every write, applied or not, is recorded twice: a Kubernetes Event on the
+// Deployment (source and reporting controller "kimiscale", reason
+// KimiscaleScaled, KimiscalePinned, KimiscaleUnpinned, KimiscaleDuckDB or,
+// for a refused or failed write, KimiscaleNotApplied; the message names the
+// user and the reason; the annotation kimiscale.kimiclaw.io/by names the
+// user), and one JSON line (AuditRecord) appended with O_APPEND and fsync'd
+// to the local audit log ($XDG_STATE_HOME/kimiscale/audit.log, file 0600,
+// directory 0700). A dry run (Options.DryRun: server-side dry run,
+// metav1.DryRunAll) is validated by the server, changes nothing, records no
+// Event and is written to the audit log with "dryRun": true.
+//
+// # Leadership and access
+//
+// Auto-apply runs only while this console holds the Lease
+// kimiscale-<deployment> (Acquire, client-go leaderelection, identity
+// user@host); losing it is reported on the channel the moment the elector
+// gives up. Access asks SelfSubjectAccessReviews for each write; the Roles
+// kimiscale-viewer and kimiscale-operator in deploy/rbac.yaml grant exactly
+// what the reads and writes need.
+//
+// *Client implements the dashboard's ClusterReader, Actuator, AccessChecker
+// and LeaseHolder (ui/deps.go); this package does not import ui.
+package k8s

@@ -1,0 +1,328 @@
+package k8s
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// State returns the Deployment, its HPA, duckdb-config, the VPA and
+// kimiscale's annotations as the watch caches hold them now: no request
+// goes to the API server. A missing HPA, ConfigMap or VPA is a nil field; a
+// missing Deployment is an error. An annotation kimiscale cannot parse is
+// ignored (and logged) rather than failing the whole read.
+func (c *Client) State(ctx context.Context) (core.ClusterState, error) {
+	if err := ctx.Err(); err != nil {
+		return core.ClusterState{}, err
+	}
+	if !c.isSynced() {
+		return core.ClusterState{}, ErrNotStarted
+	}
+	d := c.cachedDeployment()
+	if d == nil {
+		return core.ClusterState{}, fmt.Errorf("deployment %s/%s not found", c.ns, c.name)
+	}
+	st := core.ClusterState{
+		Namespace:         c.ns,
+		Deployment:        c.name,
+		Replicas:          replicas(d),
+		ReadyReplicas:     d.Status.ReadyReplicas,
+		UpdatedReplicas:   d.Status.UpdatedReplicas,
+		AvailableReplicas: d.Status.AvailableReplicas,
+		ResourceVersion:   d.ResourceVersion,
+		ObservedAt:        c.clock.Now(),
+	}
+	if d.Spec.Selector != nil {
+		if sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err == nil {
+			st.Selector = sel.String()
+		}
+	}
+	if ctr := container(d); ctr != nil {
+		st.Requests = resources(ctr.Resources.Requests)
+		st.Limits = resources(ctr.Resources.Limits)
+	}
+	if raw, ok := d.Annotations[AnnotationLastScale]; ok {
+		last, err := parseLastScale(raw)
+		if err != nil {
+			c.log.Warn("ignoring annotation", "annotation", AnnotationLastScale, "err", err)
+		} else {
+			st.LastScale = last
+		}
+	}
+	if h := c.cachedHPA(); h != nil {
+		st.HPA = c.hpaState(h)
+	}
+	if cm := c.cachedConfigMap(); cm != nil {
+		s, err := duckDBSettings(cm)
+		if err != nil {
+			c.log.Warn("duckdb-config unreadable", "err", err)
+		}
+		st.DuckDB = &s
+	}
+	c.mu.Lock()
+	vpa := c.vpa
+	c.mu.Unlock()
+	if vpa != nil {
+		if u := cached[unstructured.Unstructured](vpa, c.ns, VPAName); u != nil {
+			st.VPA = vpaRecommendation(u)
+		}
+	}
+	return st, nil
+}
+
+// replicas is spec.replicas, which the API server defaults to 1.
+func replicas(d *appsv1.Deployment) int32 {
+	if d.Spec.Replicas == nil {
+		return 1
+	}
+	return *d.Spec.Replicas
+}
+
+// container is the kimiclaw container, or the only container of a
+// single-container pod template; nil otherwise.
+func container(d *appsv1.Deployment) *corev1.Container {
+	cs := d.Spec.Template.Spec.Containers
+	for i := range cs {
+		if cs[i].Name == ContainerName {
+			return &cs[i]
+		}
+	}
+	if len(cs) == 1 {
+		return &cs[0]
+	}
+	return nil
+}
+
+// resources converts a ResourceList's cpu and memory.
+func resources(l corev1.ResourceList) core.Resources {
+	var r core.Resources
+	if q, ok := l[corev1.ResourceCPU]; ok {
+		r.CPU = core.MilliCPU(q.MilliValue())
+	}
+	if q, ok := l[corev1.ResourceMemory]; ok {
+		r.Memory = core.Bytes(q.Value())
+	}
+	return r
+}
+
+// parseLastScale reads the last-scale annotation.
+func parseLastScale(raw string) (*core.LastScale, error) {
+	var last core.LastScale
+	if err := json.Unmarshal([]byte(raw), &last); err != nil {
+		return nil, fmt.Errorf("parse %s %q: %w", AnnotationLastScale, raw, err)
+	}
+	return &last, nil
+}
+
+// parsePinnedFrom reads the pinned-from annotation.
+func parsePinnedFrom(raw string) (*core.Bounds, error) {
+	var b core.Bounds
+	if err := json.Unmarshal([]byte(raw), &b); err != nil {
+		return nil, fmt.Errorf("parse %s %q: %w", AnnotationPinnedFrom, raw, err)
+	}
+	if b.Min < 1 || b.Max < b.Min {
+		return nil, fmt.Errorf("parse %s %q: want 1 <= min <= max", AnnotationPinnedFrom, raw)
+	}
+	return &b, nil
+}
+
+// hpaState converts an HPA.
+func (c *Client) hpaState(h *autoscalingv2.HorizontalPodAutoscaler) *core.HPAState {
+	s := &core.HPAState{
+		Name:            h.Name,
+		Bounds:          bounds(h),
+		CurrentReplicas: h.Status.CurrentReplicas,
+		DesiredReplicas: h.Status.DesiredReplicas,
+		Behavior:        behavior(h.Spec.Behavior),
+		ResourceVersion: h.ResourceVersion,
+	}
+	for _, cond := range h.Status.Conditions {
+		s.Conditions = append(s.Conditions, core.Condition{
+			Type:    string(cond.Type),
+			Status:  string(cond.Status),
+			Reason:  cond.Reason,
+			Message: cond.Message,
+		})
+	}
+	if raw, ok := h.Annotations[AnnotationPinnedFrom]; ok {
+		b, err := parsePinnedFrom(raw)
+		if err != nil {
+			c.log.Warn("ignoring annotation", "hpa", h.Name, "err", err)
+		} else {
+			s.PinnedFrom = b
+		}
+	}
+	return s
+}
+
+// bounds are an HPA's minReplicas (defaulted to 1) and maxReplicas.
+func bounds(h *autoscalingv2.HorizontalPodAutoscaler) core.Bounds {
+	b := core.Bounds{Min: 1, Max: h.Spec.MaxReplicas}
+	if h.Spec.MinReplicas != nil {
+		b.Min = *h.Spec.MinReplicas
+	}
+	return b
+}
+
+// behavior converts an HPA's behavior, filling in the defaults Kubernetes
+// applies to a direction left unset (scale up: no stabilization, the larger
+// of 100 % and 4 pods per 15 s; scale down: 300 s window, 100 % per 15 s), so
+// the result is what the HPA controller actually does. An HPA without any
+// behavior gets those defaults for both directions.
+func behavior(b *autoscalingv2.HorizontalPodAutoscalerBehavior) *core.Behavior {
+	up := core.ScalingRules{
+		StabilizationWindow: 0,
+		SelectPolicy:        core.SelectMax,
+		Policies: []core.ScalingPolicy{
+			{Type: core.PercentPolicy, Value: 100, Period: core.Duration(15 * time.Second)},
+			{Type: core.PodsPolicy, Value: 4, Period: core.Duration(15 * time.Second)},
+		},
+	}
+	down := core.ScalingRules{
+		StabilizationWindow: core.Duration(300 * time.Second),
+		SelectPolicy:        core.SelectMax,
+		Policies: []core.ScalingPolicy{
+			{Type: core.PercentPolicy, Value: 100, Period: core.Duration(15 * time.Second)},
+		},
+	}
+	if b != nil {
+		up = rules(b.ScaleUp, up)
+		down = rules(b.ScaleDown, down)
+	}
+	return &core.Behavior{ScaleUp: up, ScaleDown: down}
+}
+
+// rules converts one direction's HPAScalingRules over the defaults def.
+func rules(r *autoscalingv2.HPAScalingRules, def core.ScalingRules) core.ScalingRules {
+	if r == nil {
+		return def
+	}
+	out := def
+	if r.StabilizationWindowSeconds != nil {
+		out.StabilizationWindow = core.Duration(time.Duration(*r.StabilizationWindowSeconds) * time.Second)
+	}
+	if r.SelectPolicy != nil {
+		out.SelectPolicy = core.SelectPolicy(*r.SelectPolicy)
+	}
+	if len(r.Policies) > 0 {
+		out.Policies = make([]core.ScalingPolicy, 0, len(r.Policies))
+		for _, p := range r.Policies {
+			out.Policies = append(out.Policies, core.ScalingPolicy{
+				Type:   core.PolicyType(p.Type),
+				Value:  p.Value,
+				Period: core.Duration(time.Duration(p.PeriodSeconds) * time.Second),
+			})
+		}
+	}
+	return out
+}
+
+// duckDBSettings reads duckdb-config's memory_limit and threads. A threads
+// value that is not a number is reported as an error but the rest is kept.
+func duckDBSettings(cm *corev1.ConfigMap) (core.DuckDBSettings, error) {
+	s := core.DuckDBSettings{
+		MemoryLimit:     strings.TrimSpace(cm.Data["memory_limit"]),
+		ResourceVersion: cm.ResourceVersion,
+	}
+	if raw := strings.TrimSpace(cm.Data["threads"]); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return s, fmt.Errorf("configmap %s: threads %q is not a whole number: %w", cm.Name, raw, err)
+		}
+		s.Threads = n
+	}
+	return s, nil
+}
+
+// vpaRecommendation reads the recommendation for container kimiclaw (or the
+// only one) from a VPA's status; nil when it has none yet.
+func vpaRecommendation(u *unstructured.Unstructured) *core.VPARecommendation {
+	recs, _, _ := unstructured.NestedSlice(u.Object, "status", "recommendation", "containerRecommendations")
+	var pick map[string]any
+	for _, r := range recs {
+		m, ok := r.(map[string]any)
+		if !ok {
+			continue
+		}
+		if m["containerName"] == ContainerName || (pick == nil && len(recs) == 1) {
+			pick = m
+		}
+	}
+	if pick == nil {
+		return nil
+	}
+	read := func(key string) core.Resources {
+		m, _, _ := unstructured.NestedStringMap(pick, key)
+		var r core.Resources
+		if q, err := resource.ParseQuantity(m["cpu"]); err == nil {
+			r.CPU = core.MilliCPU(q.MilliValue())
+		}
+		if q, err := resource.ParseQuantity(m["memory"]); err == nil {
+			r.Memory = core.Bytes(q.Value())
+		}
+		return r
+	}
+	return &core.VPARecommendation{Target: read("target"), LowerBound: read("lowerBound"), UpperBound: read("upperBound")}
+}
+
+// Events lists kimiscale's writes recorded as Events on the Deployment
+// since t, by any console, oldest first, from the watch cache.
+func (c *Client) Events(ctx context.Context, since time.Time) ([]core.ClusterEvent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !c.isSynced() {
+		return nil, ErrNotStarted
+	}
+	var out []core.ClusterEvent
+	for _, obj := range c.events.GetStore().List() {
+		ev, ok := obj.(*corev1.Event)
+		if !ok || !c.isOurs(ev) {
+			continue
+		}
+		at := eventTime(ev)
+		if at.Before(since) {
+			continue
+		}
+		by := ev.Annotations[AnnotationBy]
+		if by == "" {
+			by = ev.ReportingInstance
+		}
+		out = append(out, core.ClusterEvent{At: at, Reason: ev.Reason, Message: ev.Message, By: by})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
+}
+
+// isOurs reports whether ev is a kimiscale Event on the Deployment (the
+// fake clientset ignores field selectors, so this is checked here too).
+func (c *Client) isOurs(ev *corev1.Event) bool {
+	return ev.InvolvedObject.Kind == "Deployment" && ev.InvolvedObject.Name == c.name &&
+		(ev.Source.Component == Component || ev.ReportingController == Component)
+}
+
+// eventTime is when an Event last happened.
+func eventTime(ev *corev1.Event) time.Time {
+	switch {
+	case !ev.LastTimestamp.IsZero():
+		return ev.LastTimestamp.Time
+	case !ev.EventTime.IsZero():
+		return ev.EventTime.Time
+	case !ev.FirstTimestamp.IsZero():
+		return ev.FirstTimestamp.Time
+	}
+	return ev.CreationTimestamp.Time
+}
