@@ -62,9 +62,6 @@ func (m Model) handleBackfill(msg backfillMsg) (tea.Model, tea.Cmd) {
 	}
 	m.now = laterOf(m.now, msg.now)
 	m.feedCharts()
-	if m.polling {
-		return m, nil
-	}
 	m.polling = true
 	return m, m.pollCmd()
 }
@@ -96,6 +93,8 @@ func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
 	}
 	if msg.eventsErr == nil {
 		m.takeEvents(msg.events)
+	} else {
+		m.deps.Logger.Debug("events failed", "err", msg.eventsErr)
 	}
 	if m.snap != nil && m.state != nil {
 		m.decideAt(msg.now)

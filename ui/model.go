@@ -97,7 +97,8 @@ type Model struct {
 	duckErr     error
 
 	// Activity.
-	polling    bool
+	polling    bool // a poll (or the start-up backfill) is in flight
+	spinning   bool
 	backfilled bool
 	paused     bool
 	pollTag    int
@@ -172,6 +173,8 @@ func New(deps Deps) Model {
 		replicas: core.NewSeries(keep),
 		now:      deps.Clock.Now(),
 		pollTag:  1,
+		polling:  true, // Init starts the backfill, then the first poll
+		spinning: true,
 		clockTag: 1,
 		charts:   &chartSet{repl: newReplicasChart(st)},
 		focus:    focusDecision,
@@ -206,8 +209,19 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Update implements tea.Model.
+// Update implements tea.Model. The spinner runs only while a poll or a
+// write is in flight, so an idle dashboard redraws once a second (the clock).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	nm, cmd := m.update(msg)
+	mm := nm.(Model)
+	if (mm.polling || mm.writing > 0) && !mm.spinning {
+		mm.spinning = true
+		cmd = tea.Batch(cmd, mm.spin.Tick)
+	}
+	return mm, cmd
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -219,6 +233,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case spinner.TickMsg:
+		if !m.polling && m.writing == 0 {
+			m.spinning = false
+			return m, nil
+		}
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd

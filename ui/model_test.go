@@ -491,3 +491,23 @@ func TestOtherConsolesEvents(t *testing.T) {
 		t.Errorf("bob's event logged %d times, want once", n)
 	}
 }
+
+func TestSpinnerOnlyWhileBusy(t *testing.T) {
+	m := newRig().model(t, 120, 40, scaleUp)
+	if m.polling {
+		t.Fatal("still polling after the poll returned")
+	}
+	nm, cmd := m.Update(m.spin.Tick())
+	if cmd != nil || nm.(Model).spinning {
+		t.Errorf("an idle spinner kept ticking")
+	}
+	m = nm.(Model)
+	nm, cmd = m.Update(pollTickMsg{tag: m.pollTag})
+	m = nm.(Model)
+	if !m.polling || !m.spinning || cmd == nil {
+		t.Fatalf("a poll did not start the spinner")
+	}
+	if !strings.Contains(text(m), "polling") {
+		t.Errorf("no polling indicator while a poll is in flight")
+	}
+}

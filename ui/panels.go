@@ -167,36 +167,57 @@ func duckDBView(st *Styles, cs *core.ClusterState, rec *core.DuckDBRecommendatio
 		return fmt.Sprintf("cpu %s mem %s", f(r.CPU > 0, r.CPU.Quantity()), f(r.Memory > 0, r.Memory.Quantity()))
 	}
 	var body []string
+	// kv adds a labelled value, wrapped under its label.
+	kv := func(label, value string, style func(...string) string) {
+		for i, l := range wrap(value, max(w-13, 10), 0) {
+			if i == 0 {
+				body = append(body, lbl(fmt.Sprintf("%-12s ", label))+style(l))
+			} else {
+				body = append(body, strings.Repeat(" ", 13)+style(l))
+			}
+		}
+	}
+	plain := func(s ...string) string { return strings.Join(s, "") }
 	cur := "ConfigMap duckdb-config not found"
 	if cs.DuckDB != nil {
 		cur = fmt.Sprintf("memory_limit %s  threads %d", cs.DuckDB.MemoryLimit, cs.DuckDB.Threads)
 	}
-	body = append(body, lbl("current      ")+cur)
-	body = append(body, lbl("container    ")+"requests "+res(cs.Requests)+" · limits "+res(cs.Limits))
+	kv("current", cur, plain)
+	kv("container", "requests "+res(cs.Requests)+" · limits "+res(cs.Limits), plain)
 	if cs.VPA != nil {
-		body = append(body, lbl("VPA target   ")+res(cs.VPA.Target)+st.Dim.Render(" ("+res(cs.VPA.LowerBound)+" .. "+res(cs.VPA.UpperBound)+")"))
+		kv("VPA target", res(cs.VPA.Target)+" (bounds "+res(cs.VPA.LowerBound)+" .. "+res(cs.VPA.UpperBound)+")", plain)
 	} else {
-		body = append(body, lbl("VPA          ")+st.Dim.Render("no recommendation"))
+		kv("VPA", "no recommendation", st.Dim.Render)
 	}
 	switch {
 	case recErr != nil:
-		body = append(body, lbl("recommended  ")+st.Error.Render(recErr.Error()))
+		kv("recommended", recErr.Error(), st.Error.Render)
 	case rec != nil:
-		body = append(body, lbl("recommended  ")+st.Bold.Render(fmt.Sprintf("memory_limit %s  threads %d", rec.Settings.MemoryLimit, rec.Settings.Threads)))
-		body = append(body, lbl("difference   ")+duckDBDiff(st, cs.DuckDB, rec))
+		kv("recommended", fmt.Sprintf("memory_limit %s  threads %d", rec.Settings.MemoryLimit, rec.Settings.Threads), st.Bold.Render)
+		diff, changed := duckDBDiff(cs.DuckDB, rec)
+		if changed {
+			kv("difference", diff, st.Warn.Render)
+		} else {
+			kv("difference", diff, st.OK.Render)
+		}
 		for _, r := range rec.Reasons {
-			for _, l := range wrap(string(r.Code)+": "+r.Message, w-2, 4) {
-				body = append(body, st.Dim.Render("• "+l))
+			for i, l := range wrap(string(r.Code)+": "+r.Message, w-2, 2) {
+				if i == 0 {
+					body = append(body, st.Dim.Render("• "+l))
+				} else {
+					body = append(body, st.Dim.Render("  "+l))
+				}
 			}
 		}
 	}
 	return panel(st, "DuckDB", focused, body, w, h)
 }
 
-// duckDBDiff says what applying the recommendation would change.
-func duckDBDiff(st *Styles, cur *core.DuckDBSettings, rec *core.DuckDBRecommendation) string {
+// duckDBDiff says what applying the recommendation would change, and
+// whether it changes anything.
+func duckDBDiff(cur *core.DuckDBSettings, rec *core.DuckDBRecommendation) (string, bool) {
 	if cur == nil {
-		return st.Warn.Render("no current settings: apply would create them")
+		return "no current settings: applying creates them", true
 	}
 	var parts []string
 	if cur.MemoryLimit == rec.Settings.MemoryLimit {
@@ -213,11 +234,11 @@ func duckDBDiff(st *Styles, cur *core.DuckDBSettings, rec *core.DuckDBRecommenda
 	} else {
 		parts = append(parts, fmt.Sprintf("threads %d → %d", cur.Threads, rec.Settings.Threads))
 	}
-	s := strings.Join(parts, ", ")
-	if cur.MemoryLimit == rec.Settings.MemoryLimit && cur.Threads == rec.Settings.Threads {
-		return st.OK.Render("none: " + s)
+	changed := cur.MemoryLimit != rec.Settings.MemoryLimit || cur.Threads != rec.Settings.Threads
+	if !changed {
+		return "none: " + strings.Join(parts, ", "), false
 	}
-	return st.Warn.Render(s)
+	return strings.Join(parts, ", "), true
 }
 
 // logKind classifies an event log entry.
