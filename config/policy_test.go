@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -304,4 +305,26 @@ func FuzzLoadPolicy(f *testing.F) {
 			t.Fatalf("policy changed in a JSON round trip (-before +after):\n%s", d)
 		}
 	})
+}
+
+func ExampleParsePolicy() {
+	p, err := ParsePolicy([]byte(`
+maxReplicas: 20
+vpa:
+  maxMemory: 32Gi
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(p.MinReplicas, p.MaxReplicas, p.VPA.MaxMemory.Quantity(), p.Cooldown.AfterScaleUp)
+
+	_, err = ParsePolicy([]byte(`
+metrics:
+  - {name: cpu, scaleUpAbove: 70, scaleDownBelow: 0.3, stepUp: 1, stepDown: 1}
+`))
+	fmt.Println(err)
+	// Output:
+	// 2 20 32Gi 5m0s
+	// metrics[0].scaleUpAbove: 70 is out of range; valid: (0, 10], a fraction of the pods' requests (0.70 means 70 %); 70 looks like a percentage: did you mean 0.7?
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -472,4 +473,38 @@ func TestValidateDuckDB(t *testing.T) {
 			}
 		})
 	}
+}
+
+func ExampleParseSize() {
+	for _, s := range []string{"4GB", "4GiB", "3.5GB", "4 gb", "4G", "4096"} {
+		b, err := ParseSize(s)
+		if err != nil {
+			fmt.Println(strings.SplitN(err.Error(), ";", 2)[0])
+			continue
+		}
+		fmt.Println(s, "=", int64(b), "bytes =", FormatSize(b))
+	}
+	// Output:
+	// 4GB = 4000000000 bytes = 4GB
+	// 4GiB = 4294967296 bytes = 4GiB
+	// 3.5GB = 3500000000 bytes = 3500MB
+	// 4 gb = 4000000000 bytes = 4GB
+	// 4G = 4000000000 bytes = 4GB
+	// invalid DuckDB size "4096": no unit (DuckDB rejects a bare number)
+}
+
+func ExampleRecommendDuckDB() {
+	rec, err := RecommendDuckDB(DefaultPolicy(), Resources{CPU: 2500, Memory: 6 * GiB})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("memory_limit=%s threads=%d\n", rec.Settings.MemoryLimit, rec.Settings.Threads)
+	for _, r := range rec.Reasons {
+		fmt.Printf("%s: %s\n", r.Code, r.Message)
+	}
+	// Output:
+	// memory_limit=4608MiB threads=2
+	// DuckDBMemoryFraction: memory_limit 4608MiB is 75 % of the memory limit 6Gi
+	// DuckDBThreadsFromCPU: threads 2 is the CPU limit 2500m rounded down to whole cores
 }
