@@ -335,8 +335,7 @@ func (m Model) handleApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
 	if m.paused || m.polling {
 		return m, nil
 	}
-	m.polling = true // read the result back at once
-	return m, m.pollCmd()
+	return m, m.startPoll() // read the result back at once
 }
 
 // handleLease follows the Lease campaign; losing the Lease stops

@@ -161,7 +161,9 @@ func (c *chart) Redraw() {
 		format := c.format
 		c.ts = tslc.New(cw, ch,
 			tslc.WithXYSteps(xStep, yStep),
-			tslc.WithYLabelFormatter(func(_ int, v float64) string { return format(v) }),
+			// Labels of one width: ntcharts sizes the axis gutter from
+			// the labels at every YStep rows, which can miss the top one.
+			tslc.WithYLabelFormatter(func(_ int, v float64) string { return fmt.Sprintf("%4s", format(v)) }),
 			// Time labels are written by axes, per redraw.
 			tslc.WithXLabelFormatter(func(int, float64) string { return "" }),
 		)
@@ -308,10 +310,11 @@ func (c *chart) yRange() (float64, float64) {
 	return 0, niceCeil(hi * 1.1)
 }
 
-// niceCeil rounds v up to 1, 2, 2.5 or 5 times a power of ten.
+// niceCeil rounds v up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power
+// of ten.
 func niceCeil(v float64) float64 {
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+	for _, m := range []float64{1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if m*p >= v {
 			return m * p
 		}

@@ -17,14 +17,17 @@ import (
 // deps.Clock inside the Cmd and carried in the message: the demo's clock is
 // simulated, so the wall-clock time of a tea.Tick is not the dashboard's now.
 
-// pollTickMsg asks for the next poll; tag guards against stale ticks.
-type pollTickMsg struct{ tag int }
-
-// clockTickMsg advances the dashboard's now once a second (freshness and
-// cooldown countdown).
-type clockTickMsg struct {
-	tag int
-	now time.Time
+// tickMsg is the dashboard's heartbeat: it advances now (freshness, the
+// cooldown countdown) and starts a poll when deps.Interval of the
+// dashboard's time has passed since the last one. now is read from
+// deps.Clock; wall is the tick's wall-clock time, used only to learn how fast
+// the dashboard's clock runs (the demo's runs 60 times faster), so that
+// polls follow the dashboard's time however fast it runs. tag guards against
+// a second tick loop: only the loop with the current tag continues.
+type tickMsg struct {
+	tag  int
+	now  time.Time
+	wall time.Time
 }
 
 // pollMsg is one poll: metrics, cluster state and events.
@@ -84,15 +87,27 @@ type appliedMsg struct {
 // ioTimeout bounds one call to the outside world.
 func (m *Model) ioTimeout() time.Duration { return max(2*m.deps.Interval, 10*time.Second) }
 
-// pollTickCmd schedules the next poll.
-func pollTickCmd(d time.Duration, tag int) tea.Cmd {
-	return tea.Tick(d, func(time.Time) tea.Msg { return pollTickMsg{tag: tag} })
+// Bounds of the heartbeat's wall-clock period.
+const (
+	minTick = 20 * time.Millisecond
+	maxTick = time.Second
+)
+
+// tickCmd schedules the next heartbeat after d of wall-clock time.
+func (m Model) tickCmd(d time.Duration) tea.Cmd {
+	clk, tag := m.deps.Clock, m.tickTag
+	return tea.Tick(d, func(wall time.Time) tea.Msg { return tickMsg{tag: tag, now: clk.Now(), wall: wall} })
 }
 
-// clockTickCmd schedules the next clock reading.
-func (m Model) clockTickCmd() tea.Cmd {
-	clk, tag := m.deps.Clock, m.clockTag
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockTickMsg{tag: tag, now: clk.Now()} })
+// nextTick is the wall-clock delay to the next heartbeat: a second, or less
+// when the next poll is due sooner at the clock's observed rate.
+func (m Model) nextTick() time.Duration {
+	d := maxTick
+	if m.rate > 0 && !m.paused {
+		until := m.lastPollStart.Add(m.deps.Interval).Sub(m.now)
+		d = min(d, time.Duration(float64(until)/m.rate))
+	}
+	return max(d, minTick)
 }
 
 // pollCmd reads metrics, cluster state and the events since a time.

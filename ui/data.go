@@ -62,8 +62,7 @@ func (m Model) handleBackfill(msg backfillMsg) (tea.Model, tea.Cmd) {
 	}
 	m.now = laterOf(m.now, msg.now)
 	m.feedCharts()
-	m.polling = true
-	return m, m.pollCmd()
+	return m, m.startPoll()
 }
 
 // handlePoll takes one poll: history, replicas, decision, charts, and
@@ -72,9 +71,6 @@ func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
 	m.polling = false
 	m.now = laterOf(m.now, msg.now)
 	var cmds []tea.Cmd
-	if !m.paused {
-		cmds = append(cmds, pollTickCmd(m.deps.Interval, m.pollTag))
-	}
 	m.pollErr = nil
 	if msg.snapErr != nil {
 		m.pollErr = msg.snapErr

@@ -278,7 +278,7 @@ func runNow(cmd tea.Cmd) []tea.Msg {
 				out = append(out, runNow(c)...)
 			}
 			return out
-		case pollTickMsg, clockTickMsg:
+		case tickMsg:
 			return nil // the loop: not driven by these tests
 		default:
 			return []tea.Msg{msg}

@@ -108,7 +108,7 @@ func modes() []mode {
 			r.clk.Step(time.Minute)
 			r.metrics.err = fmt.Errorf("query cpu: dial tcp 127.0.0.1:9090: connection refused")
 			m = update(t, m, m.pollCmd()())
-			return update(t, m, clockTickMsg{tag: m.clockTag, now: r.clk.Now()})
+			return send(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: r.clk.Now()})
 		}},
 		{name: "readonly", dec: scaleUp, setup: func(r *rig) {
 			r.access.a = core.Access{Events: true, Missing: []string{"update deployments/scale", "patch horizontalpodautoscalers"}}

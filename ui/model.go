@@ -101,9 +101,14 @@ type Model struct {
 	spinning   bool
 	backfilled bool
 	paused     bool
-	pollTag    int
-	clockTag   int
-	writing    int
+	tickTag    int
+	// The heartbeat's view of the clock: when the last poll started (in the
+	// dashboard's time), the last tick's wall time, and the clock's rate
+	// (dashboard seconds per wall second; 0 until measured).
+	lastPollStart time.Time
+	lastWall      time.Time
+	rate          float64
+	writing       int
 
 	// Auto-apply.
 	autoWanted  bool
@@ -172,10 +177,9 @@ func New(deps Deps) Model {
 		hist:     core.NewHistory(keep),
 		replicas: core.NewSeries(keep),
 		now:      deps.Clock.Now(),
-		pollTag:  1,
 		polling:  true, // Init starts the backfill, then the first poll
 		spinning: true,
-		clockTag: 1,
+		tickTag:  1,
 		charts:   &chartSet{repl: newReplicasChart(st)},
 		focus:    focusDecision,
 	}
@@ -200,7 +204,7 @@ func (m Model) WithColorProfile(p colorprofile.Profile) Model {
 // Init implements tea.Model: it starts the backfill, the access check, the
 // first poll, the clock and, with deps.Auto, the Lease campaign.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.backfillCmd(), m.accessCmd(), m.clockTickCmd(), m.spin.Tick}
+	cmds := []tea.Cmd{m.backfillCmd(), m.accessCmd(), m.tickCmd(maxTick), m.spin.Tick}
 	if m.autoWanted && m.deps.Lease != nil && !m.readOnly() {
 		cmds = append(cmds, m.acquireLeaseCmd())
 	} else {
@@ -240,18 +244,8 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
-	case clockTickMsg:
-		if msg.tag != m.clockTag {
-			return m, nil
-		}
-		m.now = msg.now
-		return m, m.clockTickCmd()
-	case pollTickMsg:
-		if msg.tag != m.pollTag || m.paused || m.polling {
-			return m, nil
-		}
-		m.polling = true
-		return m, m.pollCmd()
+	case tickMsg:
+		return m.handleTick(msg)
 	case pollMsg:
 		return m.handlePoll(msg)
 	case backfillMsg:
@@ -342,11 +336,33 @@ func isWriteKey(msg tea.KeyPressMsg, k KeyMap) bool {
 	return false
 }
 
-// togglePause stops or resumes polling. Resuming polls at once; the new tag
-// makes any tick still in flight stale, so the poll rate never doubles.
+// handleTick advances now and polls when a poll is due.
+func (m Model) handleTick(msg tickMsg) (tea.Model, tea.Cmd) {
+	if msg.tag != m.tickTag {
+		return m, nil
+	}
+	if !m.lastWall.IsZero() && msg.wall.After(m.lastWall) && msg.now.After(m.now) {
+		m.rate = float64(msg.now.Sub(m.now)) / float64(msg.wall.Sub(m.lastWall))
+	}
+	m.lastWall = msg.wall
+	m.now = laterOf(m.now, msg.now)
+	var cmd tea.Cmd
+	if !m.paused && !m.polling && m.backfilled && !m.now.Before(m.lastPollStart.Add(m.deps.Interval)) {
+		cmd = m.startPoll()
+	}
+	return m, tea.Batch(cmd, m.tickCmd(m.nextTick()))
+}
+
+// startPoll marks a poll in flight and returns it.
+func (m *Model) startPoll() tea.Cmd {
+	m.polling = true
+	m.lastPollStart = m.now
+	return m.pollCmd()
+}
+
+// togglePause stops or resumes polling. Resuming polls at once.
 func (m Model) togglePause() (tea.Model, tea.Cmd) {
 	m.paused = !m.paused
-	m.pollTag++
 	if m.paused {
 		m.addLog(m.now, logInfo, "polling paused")
 		return m, nil
@@ -355,8 +371,7 @@ func (m Model) togglePause() (tea.Model, tea.Cmd) {
 	if m.polling {
 		return m, nil
 	}
-	m.polling = true
-	return m, m.pollCmd()
+	return m, m.startPoll()
 }
 
 // quit releases the Lease and ends the program.

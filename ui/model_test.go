@@ -346,19 +346,58 @@ func TestReadOnly(t *testing.T) {
 	}
 }
 
-func TestPauseAndTicks(t *testing.T) {
+// tick sends a heartbeat at the rig's clock, with wall time wall.
+func tick(t *testing.T, r *rig, m Model, wall time.Time) Model {
+	t.Helper()
+	return send(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: wall})
+}
+
+func TestTicksPollOnTheDashboardsClock(t *testing.T) {
 	r := newRig()
 	m := r.model(t, 120, 40, scaleUp)
 	polls := r.metrics.polls
-	if _, cmd := m.Update(pollTickMsg{tag: m.pollTag - 1}); cmd != nil {
-		t.Errorf("a stale poll tick started a poll")
+	if _, cmd := m.Update(tickMsg{tag: m.tickTag + 1, now: r.clk.Now()}); cmd != nil {
+		t.Errorf("a tick of another loop continued, which would double the tick rate")
 	}
-	m = keys(t, m, "p")
+	wall := t0
+	r.clk.Step(5 * time.Second)
+	m = tick(t, r, m, wall)
+	if r.metrics.polls != polls {
+		t.Fatalf("polled 5s after the last poll, interval 15s")
+	}
+	r.clk.Step(10 * time.Second)
+	m = tick(t, r, m, wall.Add(time.Second))
+	if r.metrics.polls != polls+1 {
+		t.Fatalf("polls %d, want %d once the interval passed", r.metrics.polls, polls+1)
+	}
+	// A clock running 60 times faster than the wall (the demo's) gets
+	// heartbeats often enough to poll every 15 s of its own time.
+	for i := 2; i < 5; i++ {
+		r.clk.Step(time.Minute)
+		m = tick(t, r, m, wall.Add(time.Duration(i)*time.Second))
+	}
+	if got := m.nextTick(); got > 300*time.Millisecond || got < minTick {
+		t.Errorf("nextTick() at 60× = %s, want about 250ms", got)
+	}
+	if m.now != r.clk.Now() {
+		t.Errorf("now %s, want the clock's %s", m.now, r.clk.Now())
+	}
+}
+
+func TestPause(t *testing.T) {
+	r := newRig()
+	m := keys(t, r.model(t, 120, 40, scaleUp), "p")
+	polls := r.metrics.polls
 	if !m.paused || !strings.Contains(text(m), "[PAUSED") {
 		t.Fatalf("p did not pause")
 	}
-	if _, cmd := m.Update(pollTickMsg{tag: m.pollTag}); cmd != nil {
-		t.Errorf("a tick polled while paused")
+	r.clk.Step(time.Minute)
+	m = tick(t, r, m, t0)
+	if r.metrics.polls != polls {
+		t.Errorf("polled while paused")
+	}
+	if !strings.Contains(text(m), "STALE 1m0s") {
+		t.Errorf("paused data does not show its age:\n%s", text(m))
 	}
 	m = keys(t, m, "p")
 	if m.paused || r.metrics.polls != polls+1 {
@@ -493,7 +532,8 @@ func TestOtherConsolesEvents(t *testing.T) {
 }
 
 func TestSpinnerOnlyWhileBusy(t *testing.T) {
-	m := newRig().model(t, 120, 40, scaleUp)
+	r := newRig()
+	m := r.model(t, 120, 40, scaleUp)
 	if m.polling {
 		t.Fatal("still polling after the poll returned")
 	}
@@ -502,7 +542,8 @@ func TestSpinnerOnlyWhileBusy(t *testing.T) {
 		t.Errorf("an idle spinner kept ticking")
 	}
 	m = nm.(Model)
-	nm, cmd = m.Update(pollTickMsg{tag: m.pollTag})
+	r.clk.Step(15 * time.Second)
+	nm, cmd = m.Update(tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0})
 	m = nm.(Model)
 	if !m.polling || !m.spinning || cmd == nil {
 		t.Fatalf("a poll did not start the spinner")
