@@ -129,7 +129,8 @@ func (a Auto) Forecast(history []Sample, horizon time.Duration) (Forecast, error
 // ahead: the error of y(t) + b̂·d has variance s²·(2 + d²/Sxx +
 // 2·d·(x_n − x̄)/Sxx); the error of the line has s²·(1 + 1/n +
 // (x_n + d − x̄)²/Sxx). The half-width is Student's t(0.90, n−2) times the
-// square root.
+// square root. Fitted to two points there is no residual left and the
+// interval has zero width.
 type Linear struct {
 	// Points is how many of the newest samples the line is fitted to (seed: 10).
 	Points int
@@ -184,6 +185,9 @@ func (l Linear) forecast(history []Sample, horizon time.Duration, tail int) (For
 			p.Upper = min(p.Upper, l.Cap)
 		}
 		f.Points = append(f.Points, p)
+	}
+	if err := checkFinite(f); err != nil {
+		return Forecast{}, nil, 0, fmt.Errorf("%s model: %w", l.Name(), err)
 	}
 	return f, xs, steps, nil
 }
@@ -267,6 +271,10 @@ func (g lineFit) at(d float64, fromLine bool) (v, half float64) {
 			varF += d*d/g.sxx + 2*d*g.xn/g.sxx
 		}
 	}
+	if g.n <= 2 {
+		// Two points leave no residual to size an interval from.
+		return v, 0
+	}
 	return v, studentT90(int(g.n)-2) * math.Sqrt(g.s2*max(varF, 0))
 }
 
@@ -337,6 +345,20 @@ func cleanHistory(history []Sample) ([]Sample, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkFinite rejects a forecast that overflowed: values near ±1.8e308 in
+// the history can make the arithmetic infinite.
+func checkFinite(f Forecast) error {
+	for _, p := range f.Points {
+		for _, v := range []float64{p.Value, p.Lower, p.Upper} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("forecast at %s is not a finite number (%g); the history's values are too large to extrapolate",
+					p.At.Format(time.RFC3339), v)
+			}
+		}
+	}
+	return nil
 }
 
 // cleanTail is cleanHistory over the newest n samples only: models that read
@@ -507,6 +529,9 @@ func smoothingForecast(name string, xs []Sample, spec esSpec, steps int, step ti
 		v := fit.forecast(k)
 		lo, hi := intervalOffsets(errs[k-1])
 		f.Points[k-1] = ForecastPoint{At: last.Add(time.Duration(k) * step), Value: v, Lower: v + lo, Upper: v + hi}
+	}
+	if err := checkFinite(f); err != nil {
+		return Forecast{}, 0, fmt.Errorf("%s model: %w", name, err)
 	}
 	return f, meanAbs(errs[steps-1]), nil
 }

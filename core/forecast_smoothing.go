@@ -379,7 +379,8 @@ func esErrors(y []float64, spec esSpec, p esParams, steps, window int) [][]float
 }
 
 // intervalOffsets returns the 80 % band around a point forecast from errors:
-// their 10th and 90th percentiles, or ±z90 × RMS when there are few.
+// their 10th and 90th percentiles (widened to include zero), or ±z90 × RMS
+// when there are few.
 func intervalOffsets(errs []float64) (lo, hi float64) {
 	if len(errs) == 0 {
 		return 0, 0
@@ -394,7 +395,9 @@ func intervalOffsets(errs []float64) (lo, hi float64) {
 	}
 	s := append([]float64(nil), errs...)
 	sort.Float64s(s)
-	return quantileSorted(s, 0.10), quantileSorted(s, 0.90)
+	// A biased model can have both percentiles on one side of zero; the band
+	// is widened to hold the point forecast, which every consumer expects.
+	return min(quantileSorted(s, 0.10), 0), max(quantileSorted(s, 0.90), 0)
 }
 
 // quantileSorted is the q-quantile of sorted s with linear interpolation.
