@@ -362,3 +362,38 @@ func TestNewForecaster(t *testing.T) {
 		})
 	}
 }
+
+func TestForecastEdgeCasesFoundByFuzzing(t *testing.T) {
+	// Two points: the line through them, with no residual to size a band.
+	two := series(2, time.Minute, func(i int) float64 { return float64(i) })
+	f, err := Linear{Points: 10}.Forecast(two, 5*time.Minute)
+	if e := f.End(); err != nil || e.Value != 6 || e.Lower != 6 || e.Upper != 6 {
+		t.Errorf("Linear on 2 points = %+v, %v; want 6 with a zero-width band", e, err)
+	}
+	// Values near the float64 limit overflow: an error, never ±Inf or NaN.
+	huge := series(40, time.Minute, func(i int) float64 { return float64(1-2*(i%2)) * math.MaxFloat64 })
+	for _, m := range allModels() {
+		f, err := m.Forecast(huge, 5*time.Minute)
+		if err == nil {
+			for _, p := range f.Points {
+				if math.IsInf(p.Value, 0) || math.IsNaN(p.Value) || math.IsInf(p.Lower, 0) || math.IsInf(p.Upper, 0) {
+					t.Errorf("%s on huge values = %+v, want an error or finite points", m.Name(), p)
+				}
+			}
+		}
+	}
+	// A biased fit: the band is widened to hold the point forecast.
+	var nz noise = 3
+	xs := series(300, time.Minute, func(i int) float64 { return 5*nz.next() + 100*float64(i%50) })
+	for _, m := range allModels() {
+		f, err := m.Forecast(xs, 5*time.Minute)
+		if err != nil {
+			t.Fatalf("%s: %v", m.Name(), err)
+		}
+		for _, p := range f.Points {
+			if p.Lower > p.Value || p.Value > p.Upper {
+				t.Errorf("%s: point %+v, want Lower ≤ Value ≤ Upper", m.Name(), p)
+			}
+		}
+	}
+}
