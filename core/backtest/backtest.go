@@ -28,6 +28,23 @@ func DefaultOptions() Options {
 	return Options{Origins: 300, Horizon: 5 * time.Minute, MaxHistory: 7 * 24 * time.Hour}
 }
 
+// Models is the set forecast-eval reports, in the order of its table: the
+// seed's linear regression as the seed computes it (from the last sample) and
+// as the reference measured it (the fitted line), Holt and
+// Holt-Winters, plain and damped, and auto. points is the linear window (seed:
+// 10); season is the Holt-Winters season (zero means 24 h).
+func Models(points int, season time.Duration) []core.Forecaster {
+	return []core.Forecaster{
+		core.Linear{Points: points},
+		core.Linear{Points: points, FromLine: true},
+		core.Holt{},
+		core.Holt{Damped: true},
+		core.HoltWinters{Season: season},
+		core.HoltWinters{Season: season, Damped: true},
+		core.Auto{Points: points, Season: season},
+	}
+}
+
 // Validate reports the first option out of range.
 func (o Options) Validate() error {
 	switch {

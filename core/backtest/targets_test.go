@@ -65,18 +65,10 @@ func TestForecastTargets(t *testing.T) {
 // go test -run TestForecastTable -v ./core/backtest.
 func TestForecastTable(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("evaluates nine models at 300 origins on two traces; the race detector makes it minutes. " +
+		t.Skip("evaluates seven models at 300 origins on two traces; the race detector makes it minutes. " +
 			"TestForecastTargets asserts the targets; run this without -race and -short for the table")
 	}
-	models := []core.Forecaster{
-		core.Linear{Points: 10},
-		core.Linear{Points: 10, FromLine: true},
-		core.Holt{},
-		core.Holt{Damped: true},
-		core.HoltWinters{},
-		core.HoltWinters{Damped: true},
-		core.Auto{Points: 10},
-	}
+	models := Models(10, 0)
 	for _, tc := range traceTargets {
 		t.Run(tc.file, func(t *testing.T) {
 			rs, err := Evaluate(readTraceFile(t, tc.file), models, DefaultOptions())
