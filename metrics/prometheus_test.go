@@ -46,7 +46,7 @@ func testQueries() map[core.Metric]string {
 }
 
 // fakeProm serves handle for every query API request.
-func fakeProm(t *testing.T, handle http.HandlerFunc) string {
+func fakeProm(t testing.TB, handle http.HandlerFunc) string {
 	t.Helper()
 	srv := httptest.NewServer(handle)
 	t.Cleanup(srv.Close)
