@@ -238,8 +238,11 @@ func (m Model) reviewDuckDB() (tea.Model, tea.Cmd) {
 	d.title = "Apply DuckDB settings to ConfigMap duckdb-config?"
 	d.lines = []string{
 		fmt.Sprintf("memory_limit: %s → %s", orNone(cur.MemoryLimit), to.MemoryLimit),
-		fmt.Sprintf("threads:      %d → %d%s", cur.Threads, to.Threads, map[bool]string{true: " (unchanged)"}[cur.Threads == to.Threads]),
+		fmt.Sprintf("threads:      %d → %d", cur.Threads, to.Threads),
 		fmt.Sprintf("only if: the ConfigMap is unchanged (resourceVersion %s)", cur.ResourceVersion),
+	}
+	if cur.Threads == to.Threads {
+		d.lines[1] += " (unchanged)"
 	}
 	if m.deps.DryRun {
 		d.lines = append(d.lines, "DRY-RUN: validated, not persisted")

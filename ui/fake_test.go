@@ -99,6 +99,7 @@ type fakeActuator struct {
 	cluster *fakeCluster
 	clk     *clocktesting.FakeClock
 	err     error
+	dryRun  bool // report writes as dry-run and change nothing
 	scales  []core.ScaleRequest
 	ducks   []core.DuckDBRequest
 }
@@ -109,6 +110,9 @@ func (f *fakeActuator) Scale(_ context.Context, req core.ScaleRequest) (core.App
 	f.scales = append(f.scales, req)
 	if f.err != nil {
 		return core.ApplyResult{}, f.err
+	}
+	if f.dryRun {
+		return core.ApplyResult{Applied: true, DryRun: true, At: f.clk.Now(), Via: "scale subresource"}, nil
 	}
 	f.cluster.mu.Lock()
 	defer f.cluster.mu.Unlock()

@@ -121,6 +121,13 @@ func modes() []mode {
 		{name: "hpa", dec: scaleUp, setup: func(r *rig) {
 			r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 2, Max: 10}, CurrentReplicas: 3, DesiredReplicas: 4}
 		}},
+		{name: "hpa_pinned", dec: scaleUp, setup: func(r *rig) {
+			r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 3, Max: 3}, CurrentReplicas: 3, DesiredReplicas: 3,
+				PinnedFrom: &core.Bounds{Min: 2, Max: 10}}
+		}},
+		{name: "dryrun", dec: scaleUp, setup: func(r *rig) { r.deps.DryRun = true }, after: func(t *testing.T, r *rig, m Model) Model {
+			return send(t, m, press("a"))
+		}},
 		{name: "dialog", dec: scaleUp, after: func(t *testing.T, r *rig, m Model) Model {
 			return send(t, m, press("a"))
 		}},

@@ -552,3 +552,16 @@ func TestSpinnerOnlyWhileBusy(t *testing.T) {
 		t.Errorf("no polling indicator while a poll is in flight")
 	}
 }
+
+func TestDryRunResult(t *testing.T) {
+	r := newRig()
+	r.deps.DryRun = true
+	r.actuator.dryRun = true
+	m := keys(t, r.model(t, 120, 40, scaleUp), "a", "y")
+	if want := "dry-run: scale 3 → 4 would apply via scale subresource"; !strings.Contains(lastLog(m), want) {
+		t.Fatalf("log %q, want %q", lastLog(m), want)
+	}
+	if m.state.Replicas != 3 {
+		t.Errorf("a dry run changed replicas to %d", m.state.Replicas)
+	}
+}
