@@ -61,8 +61,8 @@ func NewForecaster(p ForecastPolicy) (Forecaster, error) {
 // models, with the weights fitted to that history). The candidates are the
 // seed's linear model (Points), damped Holt and damped Holt-Winters (Season);
 // Forecast.Model reports the choice, e.g. "auto(holt-winters-damped)".
-// Candidates that cannot forecast the history (too short) are passed over;
-// ties go to the simpler model.
+// Candidates that cannot forecast the history (too short, or overflowing)
+// are passed over; ties go to the simpler model.
 type Auto struct {
 	// Points is the linear candidate's window (seed: 10).
 	Points int
@@ -81,6 +81,13 @@ func (Auto) Name() string { return ModelAuto }
 
 // Forecast implements Forecaster.
 func (a Auto) Forecast(history []Sample, horizon time.Duration) (Forecast, error) {
+	// Bad input is reported once, not once per candidate.
+	if horizon <= 0 {
+		return Forecast{}, fmt.Errorf("auto model: horizon must be positive, got %s", horizon)
+	}
+	if _, err := cleanHistory(history); err != nil {
+		return Forecast{}, fmt.Errorf("auto model: %w", err)
+	}
 	candidates := []scorer{
 		Linear{Points: a.Points},
 		Holt{Damped: true},
@@ -90,15 +97,12 @@ func (a Auto) Forecast(history []Sample, horizon time.Duration) (Forecast, error
 		best      Forecast
 		bestScore = math.Inf(1)
 		found     bool
-		errs      []string
+		errs      []error
 	)
 	for _, c := range candidates {
 		f, score, err := c.scored(history, horizon)
 		if err != nil {
-			if !errors.Is(err, ErrShortHistory) {
-				return Forecast{}, fmt.Errorf("auto model: %w", err)
-			}
-			errs = append(errs, err.Error())
+			errs = append(errs, err)
 			continue
 		}
 		if !found || score < bestScore {
@@ -106,7 +110,7 @@ func (a Auto) Forecast(history []Sample, horizon time.Duration) (Forecast, error
 		}
 	}
 	if !found {
-		return Forecast{}, fmt.Errorf("auto model: no candidate can forecast (%s): %w", strings.Join(errs, "; "), ErrShortHistory)
+		return Forecast{}, fmt.Errorf("auto model: no candidate can forecast: %w", errors.Join(errs...))
 	}
 	best.Model = ModelAuto + "(" + best.Model + ")"
 	return best, nil

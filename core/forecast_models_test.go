@@ -250,7 +250,9 @@ func TestForecastRejectsBadInput(t *testing.T) {
 	}{
 		{"out of order", Holt{}, unordered, 5 * time.Minute, "strictly increasing"},
 		{"out of order, linear", Linear{Points: 10}, unordered, 5 * time.Minute, "strictly increasing"},
+		{"out of order, auto", Auto{Points: 10}, unordered, 5 * time.Minute, "auto model: history sample"},
 		{"zero horizon", Holt{}, ordered, 0, "horizon must be positive"},
+		{"zero horizon, auto", Auto{Points: 10}, ordered, 0, "auto model: horizon must be positive"},
 		{"negative horizon", Linear{Points: 10}, ordered, -time.Minute, "horizon must be positive"},
 		{"linear without points", Linear{}, ordered, time.Minute, "points must be at least 2"},
 		{"season not a whole number of steps", HoltWinters{Season: 90 * time.Second}, ordered, time.Minute, "not a whole number"},
