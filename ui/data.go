@@ -114,6 +114,7 @@ func (m *Model) observeState(cs core.ClusterState, now time.Time) {
 	}
 	m.state = &cs
 	m.replicas.Push(core.Sample{At: now, Value: float64(cs.Replicas)})
+	m.ready.Push(core.Sample{At: now, Value: float64(cs.ReadyReplicas)})
 	if cs.Limits.Memory > 0 || cs.Limits.CPU > 0 {
 		rec, err := core.RecommendDuckDB(m.deps.Policy, cs.Limits)
 		if err != nil {
@@ -215,7 +216,7 @@ func (m *Model) feedCharts() {
 	now := m.now
 	win := windowAt(m.window)
 	from := now.Add(-win)
-	repl := m.replicas.Since(nil, from.Add(-time.Hour))
+	ready := m.ready.Since(nil, from.Add(-time.Hour))
 	for i, mt := range core.Metrics() {
 		d := chartData{Now: now, Window: win}
 		d.Samples = m.hist.Series(mt).Since(nil, from)
@@ -223,7 +224,7 @@ func (m *Model) feedCharts() {
 		if ok {
 			d.Up, d.Down = rule.Up, rule.Down
 			if !mt.Utilization() && rule.Aggregation != core.Total {
-				d.Samples = perReplica(d.Samples, repl, m.state)
+				d.Samples = perReplica(d.Samples, ready, m.state)
 			}
 		}
 		format := metricFormat(mt)
@@ -256,8 +257,9 @@ func (m *Model) feedCharts() {
 	m.charts.compose(m.computeLayout())
 }
 
-// perReplica divides totals by the replicas at each sample's time (from the
-// replicas seen since start; before that, the first known count).
+// perReplica divides totals by the ready replicas at each sample's time, as
+// the rules compare them (from the counts seen since start; before that,
+// the first known count).
 func perReplica(samples, repl []core.Sample, cs *core.ClusterState) []core.Sample {
 	fallback := 1.0
 	switch {

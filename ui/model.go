@@ -80,7 +80,8 @@ type Model struct {
 
 	// Data.
 	hist        *core.History
-	replicas    *core.Series
+	replicas    *core.Series // spec.replicas seen at each poll
+	ready       *core.Series // ready replicas seen at each poll
 	marks       []scaleMark
 	scales      core.ScaleHistory
 	snap        *core.Snapshot
@@ -176,6 +177,7 @@ func New(deps Deps) Model {
 		window:   1,
 		hist:     core.NewHistory(keep),
 		replicas: core.NewSeries(keep),
+		ready:    core.NewSeries(keep),
 		now:      deps.Clock.Now(),
 		polling:  true, // Init starts the backfill, then the first poll
 		spinning: true,
