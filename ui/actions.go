@@ -63,7 +63,7 @@ func (m *Model) via() string {
 		if h.Pinned() {
 			return fmt.Sprintf("through HPA %s (pinned: min = max = the new count)", h.Name)
 		}
-		return fmt.Sprintf("through HPA %s (its minReplicas), since the HPA would undo a direct write", h.Name)
+		return fmt.Sprintf("through HPA %s, since the HPA would undo a direct write", h.Name)
 	}
 	return "through the scale subresource of deployment/" + m.deps.Deployment
 }
@@ -96,10 +96,26 @@ func (m *Model) scaleDialog(n int32, reason string) *dialog {
 	return d
 }
 
+// cannotScale says why this console may not scale now, "" if it may.
+func (m *Model) cannotScale() string {
+	if m.access == nil || m.state == nil {
+		return ""
+	}
+	if m.state.HPA != nil && !m.access.HPA {
+		return fmt.Sprintf("cannot scale through HPA %s: missing permission patch horizontalpodautoscalers", m.state.HPA.Name)
+	}
+	if m.state.HPA == nil && !m.access.Scale {
+		return "cannot scale: missing permission update deployments/scale"
+	}
+	return ""
+}
+
 // approve opens the confirmation of the pending decision.
 func (m Model) approve() (tea.Model, tea.Cmd) {
 	d := m.decision
 	switch {
+	case m.cannotScale() != "":
+		m.status = m.cannotScale()
 	case d == nil || m.state == nil:
 		m.status = "nothing to approve yet: waiting for the first decision"
 	case m.rejected != "" && m.rejected == decisionKey(*d):
@@ -127,6 +143,10 @@ func reasonSummary(d core.Decision) string {
 func (m Model) startOverride() (tea.Model, tea.Cmd) {
 	if m.state == nil {
 		m.status = "nothing to override yet: waiting for the cluster state"
+		return m, nil
+	}
+	if why := m.cannotScale(); why != "" {
+		m.status = why
 		return m, nil
 	}
 	in := newOverrideInput(m.state.Replicas, m.deps.Policy.MinReplicas, m.deps.Policy.MaxReplicas)

@@ -39,6 +39,10 @@ type pollMsg struct {
 	stateErr  error
 	events    []core.ClusterEvent
 	eventsErr error
+	// holder is who holds the auto-apply Lease, read when this console
+	// does not campaign for it; holderOK says it was read.
+	holder   string
+	holderOK bool
 }
 
 // backfillMsg carries the history read at start.
@@ -112,7 +116,7 @@ func (m Model) nextTick() time.Duration {
 
 // pollCmd reads metrics, cluster state and the events since a time.
 func (m Model) pollCmd() tea.Cmd {
-	d, timeout, since := m.deps, m.ioTimeout(), m.eventsSince
+	d, timeout, since, askHolder := m.deps, m.ioTimeout(), m.eventsSince, !m.autoWanted
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
@@ -131,6 +135,10 @@ func (m Model) pollCmd() tea.Cmd {
 		}
 		if msg.events, msg.eventsErr = d.Cluster.Events(ctx, since); msg.eventsErr != nil {
 			msg.eventsErr = fmt.Errorf("read events: %w", msg.eventsErr)
+		}
+		if askHolder && d.Lease != nil {
+			h, err := d.Lease.Holder(ctx)
+			msg.holder, msg.holderOK = h, err == nil
 		}
 		return msg
 	}

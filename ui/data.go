@@ -87,6 +87,9 @@ func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
 	} else {
 		m.observeState(msg.state, msg.now)
 	}
+	if msg.holderOK && !m.autoWanted {
+		m.holder = msg.holder
+	}
 	if msg.eventsErr == nil {
 		m.takeEvents(msg.events)
 	} else {

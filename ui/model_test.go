@@ -565,3 +565,29 @@ func TestDryRunResult(t *testing.T) {
 		t.Errorf("a dry run changed replicas to %d", m.state.Replicas)
 	}
 }
+
+func TestScaleNeedsHPAPermission(t *testing.T) {
+	r := newRig()
+	r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 2, Max: 10}}
+	r.access.a.HPA = false
+	m := r.model(t, 120, 40, scaleUp)
+	for _, k := range []string{"a", "o"} {
+		m = keys(t, m, k)
+		if m.dialog != nil || m.override != nil || !strings.Contains(m.status, "missing permission patch horizontalpodautoscalers") {
+			t.Fatalf("%s with an HPA and no HPA permission: dialog %v, status %q", k, m.dialog, m.status)
+		}
+	}
+}
+
+func TestOtherConsoleHoldsLease(t *testing.T) {
+	r := newRig()
+	r.lease.holder = "bob@ops"
+	m := r.model(t, 120, 40, scaleUp)
+	if !strings.Contains(text(m), "auto-apply Lease held by bob@ops") {
+		t.Fatalf("the header does not say who holds the Lease:\n%s", text(m))
+	}
+	m = keys(t, m, "A")
+	if m.dialog == nil || !strings.Contains(text(m), "The Lease is held by bob@ops now") {
+		t.Fatalf("the auto-apply dialog does not say who holds the Lease")
+	}
+}
