@@ -43,3 +43,7 @@ func BenchmarkHolt(b *testing.B) { benchForecaster(b, Holt{}) }
 // BenchmarkLinear is the seed's model on the same history (it reads the
 // last 10 points).
 func BenchmarkLinear(b *testing.B) { benchForecaster(b, Linear{Points: 10}) }
+
+// BenchmarkAuto runs auto's three candidates and its scoring on the same 7
+// days.
+func BenchmarkAuto(b *testing.B) { benchForecaster(b, Auto{Points: 10}) }

@@ -44,8 +44,8 @@ import (
 // (see smoothingForecast).
 
 const (
-	fitWindowMax      = 2880 // newest targets the fit scores (2 days of minutes)
-	warmupMax         = 1440 // samples filtered before the fit window (a day of minutes)
+	fitWindowMax      = 2160 // newest targets the fit scores (a day and a half of minutes)
+	warmupMax         = 720  // samples filtered before the fit window (half a day of minutes)
 	scoreWindowMax    = 1440 // newest targets errors and intervals come from (a day of minutes)
 	minQuantileErrors = 20
 	nelderMeadEvals   = 40
