@@ -389,8 +389,10 @@ func sampleStep(xs []Sample) time.Duration {
 	return gaps[len(gaps)/2]
 }
 
-// horizonSteps is how many sample steps reach horizon (rounded up, at least
-// one) and the step itself.
+// horizonSteps is how many sample steps reach horizon and the step itself:
+// rounded up, at least one, but a horizon within 5 % of a step of a whole
+// number of steps is that number, so a jittery scrape interval (15.002 s)
+// does not add a step to a five-minute horizon.
 func horizonSteps(xs []Sample, horizon time.Duration) (int, time.Duration, error) {
 	if horizon <= 0 {
 		return 0, 0, fmt.Errorf("horizon must be positive, got %s", horizon)
@@ -399,7 +401,7 @@ func horizonSteps(xs []Sample, horizon time.Duration) (int, time.Duration, error
 	if step <= 0 {
 		return 0, 0, fmt.Errorf("samples must be spaced in time, got a median step of %s", step)
 	}
-	steps := int((horizon + step - 1) / step)
+	steps := int(math.Ceil(float64(horizon)/float64(step) - 0.05))
 	return max(steps, 1), step, nil
 }
 
@@ -471,9 +473,11 @@ func (hw HoltWinters) scored(history []Sample, horizon time.Duration) (Forecast,
 	if season < 0 {
 		return Forecast{}, 0, fmt.Errorf("%s model: season must be positive, got %s", hw.Name(), season)
 	}
-	m := int(season / step)
-	if m < 2 || time.Duration(m)*step != season {
-		return Forecast{}, 0, fmt.Errorf("%s model: season %s is not a whole number (at least 2) of the %s sample step", hw.Name(), season, step)
+	// The season in steps, rounded: a scrape interval that does not divide
+	// the day exactly (or jitters) shifts the season by under half a step.
+	m := int(math.Round(float64(season) / float64(step)))
+	if m < 2 {
+		return Forecast{}, 0, fmt.Errorf("%s model: season %s must be at least two %s sample steps", hw.Name(), season, step)
 	}
 	if len(xs) < 2*m || steps > m {
 		holt := Holt{Damped: hw.Damped}

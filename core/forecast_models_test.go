@@ -255,7 +255,7 @@ func TestForecastRejectsBadInput(t *testing.T) {
 		{"zero horizon, auto", Auto{Points: 10}, ordered, 0, "auto model: horizon must be positive"},
 		{"negative horizon", Linear{Points: 10}, ordered, -time.Minute, "horizon must be positive"},
 		{"linear without points", Linear{}, ordered, time.Minute, "points must be at least 2"},
-		{"season not a whole number of steps", HoltWinters{Season: 90 * time.Second}, ordered, time.Minute, "not a whole number"},
+		{"season shorter than two steps", HoltWinters{Season: 89 * time.Second}, ordered, time.Minute, "at least two 1m0s sample steps"},
 		{"negative season", HoltWinters{Season: -time.Hour}, ordered, time.Minute, "season must be positive"},
 	}
 	for _, tc := range tests {
@@ -265,6 +265,24 @@ func TestForecastRejectsBadInput(t *testing.T) {
 				t.Errorf("Forecast() error = %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestForecastJitteryStep(t *testing.T) {
+	// Samples 15.002 s apart: five minutes is 20 steps, not 21, and the
+	// daily season rounds to 5759 steps instead of failing.
+	xs := make([]Sample, 2*5760+100)
+	for i := range xs {
+		xs[i] = Sample{At: fcEpoch.Add(time.Duration(i) * 15002 * time.Millisecond), Value: float64(i % 5759)}
+	}
+	for _, m := range []Forecaster{Linear{Points: 10}, HoltWinters{}} {
+		f, err := m.Forecast(xs, 5*time.Minute)
+		if err != nil {
+			t.Fatalf("%s: %v", m.Name(), err)
+		}
+		if len(f.Points) != 20 || f.Model != m.Name() {
+			t.Errorf("%s: %d points from model %q, want 20 from %q", m.Name(), len(f.Points), f.Model, m.Name())
+		}
 	}
 }
 
