@@ -62,8 +62,8 @@ func StartPrometheus(t testing.TB, scrapeTargets []string, scrapeInterval time.D
 			"--config.file", config,
 			"--storage.tsdb.path", filepath.Join(dir, "data"),
 			"--web.listen-address", "127.0.0.1:" + strconv.Itoa(p.port),
-			// A killed server leaves its lock behind; Restart must not trip on it.
-			"--storage.tsdb.no-lockfile",
+			// No lockfile (the 2.42 default, --storage.tsdb.use-lockfile
+			// off): a killed server must not block Restart.
 			"--log.level", "warn",
 		}
 	}
