@@ -135,6 +135,23 @@ type chartSet struct {
 	// block is the charts laid out (wide: the left column; narrow: the
 	// 2×2 grid and the replicas strip), one string per line.
 	block []string
+	// The decision and DuckDB panels change only with a poll or a key;
+	// View reuses their last rendering while its inputs are the same.
+	decision, duck memo
+}
+
+// memo is a rendering and the inputs it was made from.
+type memo struct {
+	key any
+	out string
+}
+
+// get returns the rendering for key, making it with render when key changed.
+func (c *memo) get(key any, render func() string) string {
+	if c.key != key || c.key == nil {
+		c.key, c.out = key, render()
+	}
+	return c.out
 }
 
 // New returns the dashboard for deps. It needs nothing else:

@@ -376,8 +376,12 @@ func TestTicksPollOnTheDashboardsClock(t *testing.T) {
 		r.clk.Step(time.Minute)
 		m = tick(t, r, m, wall.Add(time.Duration(i)*time.Second))
 	}
-	if got := m.nextTick(); got > 300*time.Millisecond || got < minTick {
-		t.Errorf("nextTick() at 60× = %s, want about 250ms", got)
+	if got := m.nextTick(); got != minTick {
+		t.Errorf("nextTick() at 60× = %s, want the floor %s", got, minTick)
+	}
+	m.rate = 20
+	if got := m.nextTick(); got < 700*time.Millisecond || got > 800*time.Millisecond {
+		t.Errorf("nextTick() at 20× = %s, want 15s/20 = 750ms", got)
 	}
 	if m.now != r.clk.Now() {
 		t.Errorf("now %s, want the clock's %s", m.now, r.clk.Now())

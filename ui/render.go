@@ -111,7 +111,7 @@ func (m *Model) narrowBody(l layout) string {
 	top := strings.Join(m.charts.block, "\n")
 	lw := (m.width - 1) / 2
 	rw := m.width - 1 - lw
-	left := decisionView(m.styles, m.decision, m.isRejected(), m.extraBlocks(), m.focus == focusDecision, lw, l.bottomH)
+	left := m.decisionPanel(lw, l.bottomH)
 	coolH := 3
 	restH := l.bottomH - coolH
 	var right string
@@ -134,7 +134,7 @@ func (m *Model) panelsColumn(w, h int) string {
 	decH := max(min(h*2/5, 20), 8)
 	evH := h - coolH - duckH - decH
 	return strings.Join([]string{
-		decisionView(m.styles, m.decision, m.isRejected(), m.extraBlocks(), m.focus == focusDecision, w, decH),
+		m.decisionPanel(w, decH),
 		m.coolView(w, coolH),
 		m.duckView(w, duckH),
 		m.eventsPanel(w, evH),
@@ -150,7 +150,32 @@ func (m *Model) coolView(w, h int) string {
 }
 
 func (m *Model) duckView(w, h int) string {
-	return duckDBView(m.styles, m.state, m.duckRec, m.duckErr, m.focus == focusDuckDB, w, h)
+	type key struct {
+		w, h    int
+		focused bool
+		st      *core.ClusterState
+		rec     *core.DuckDBRecommendation
+		err     string
+	}
+	errText := ""
+	if m.duckErr != nil {
+		errText = m.duckErr.Error()
+	}
+	k := key{w, h, m.focus == focusDuckDB, m.state, m.duckRec, errText}
+	return m.charts.duck.get(k, func() string { return duckDBView(m.styles, m.state, m.duckRec, m.duckErr, k.focused, w, h) })
+}
+
+// decisionPanel is the decision panel, reused while its inputs are the same.
+func (m *Model) decisionPanel(w, h int) string {
+	type key struct {
+		w, h              int
+		focused, rejected bool
+		d                 *core.Decision
+		extra             string
+	}
+	extra := m.extraBlocks()
+	k := key{w, h, m.focus == focusDecision, m.isRejected(), m.decision, strings.Join(extra, "\x00")}
+	return m.charts.decision.get(k, func() string { return decisionView(m.styles, m.decision, k.rejected, extra, k.focused, w, h) })
 }
 
 func (m *Model) eventsPanel(w, h int) string {
