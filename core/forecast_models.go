@@ -488,8 +488,7 @@ func (hw HoltWinters) scored(history []Sample, horizon time.Duration) (Forecast,
 		}
 		return f, score, err
 	}
-	spec := esSpec{trend: true, damped: hw.Damped, m: m, profile: seasonProfile(values(xs), m)}
-	return smoothingForecast(hw.Name(), xs, spec, steps, step)
+	return smoothingForecast(hw.Name(), xs, esSpec{trend: true, damped: hw.Damped, m: m}, steps, step)
 }
 
 // prepare cleans history and checks it against the horizon.
@@ -516,6 +515,9 @@ func prepare(name string, history []Sample, horizon time.Duration) ([]Sample, in
 // and the mean absolute in-sample error at the horizon over the score window.
 func smoothingForecast(name string, xs []Sample, spec esSpec, steps int, step time.Duration) (Forecast, float64, error) {
 	y := values(xs)
+	if spec.m > 0 {
+		spec.profile = seasonProfile(y, spec.m)
+	}
 	fit, err := esFitParams(y, spec, steps)
 	if err != nil {
 		return Forecast{}, 0, fmt.Errorf("%s model: %w", name, err)

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -413,6 +414,29 @@ func TestForecastEdgeCasesFoundByFuzzing(t *testing.T) {
 		for _, p := range f.Points {
 			if p.Lower > p.Value || p.Value > p.Upper {
 				t.Errorf("%s: point %+v, want Lower ≤ Value ≤ Upper", m.Name(), p)
+			}
+		}
+	}
+}
+
+func TestQuantileMatchesSort(t *testing.T) {
+	var nz noise = 11
+	for _, n := range []int{1, 2, 3, 10, 101, 1440} {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = math.Round(nz.next() * 3) // ties on purpose
+		}
+		sorted := append([]float64(nil), xs...)
+		slices.Sort(sorted)
+		for _, q := range []float64{0, 0.1, 0.5, 0.9, 1} {
+			pos := q * float64(n-1)
+			i := int(pos)
+			want := sorted[i]
+			if i+1 < n {
+				want = sorted[i]*(1-(pos-float64(i))) + sorted[i+1]*(pos-float64(i))
+			}
+			if got := quantile(append([]float64(nil), xs...), q); !near(got, want, 1e-12) {
+				t.Errorf("quantile(n=%d, q=%g) = %g, want %g", n, q, got, want)
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package core
 import (
 	"fmt"
 	"math"
-	"sort"
 	"time"
 )
 
@@ -202,9 +201,18 @@ func circularMean(dst, src []float64, w int) {
 	for d := -w; d <= w; d++ {
 		win += src[(d+m)%m]
 	}
+	// in and out are the phases entering and leaving the window as it moves
+	// from i to i+1: i+w+1 and i−w, wrapped (no modulo in the loop).
+	in, out := (w+1)%m, (m-w)%m
 	for i := range dst {
 		dst[i] = win / float64(2*w+1)
-		win += src[(i+w+1)%m] - src[(i-w+m)%m]
+		win += src[in] - src[out]
+		if in++; in == m {
+			in = 0
+		}
+		if out++; out == m {
+			out = 0
+		}
 	}
 }
 
@@ -394,21 +402,72 @@ func intervalOffsets(errs []float64) (lo, hi float64) {
 		return -r, r
 	}
 	s := append([]float64(nil), errs...)
-	sort.Float64s(s)
 	// A biased model can have both percentiles on one side of zero; the band
 	// is widened to hold the point forecast, which every consumer expects.
-	return min(quantileSorted(s, 0.10), 0), max(quantileSorted(s, 0.90), 0)
+	return min(quantile(s, 0.10), 0), max(quantile(s, 0.90), 0)
 }
 
-// quantileSorted is the q-quantile of sorted s with linear interpolation.
-func quantileSorted(s []float64, q float64) float64 {
+// quantile is the q-quantile of s with linear interpolation between order
+// statistics (as numpy's default). It reorders s: a selection, O(len(s)),
+// instead of a sort, because it runs for every step of every forecast.
+func quantile(s []float64, q float64) float64 {
 	pos := q * float64(len(s)-1)
 	i := int(pos)
+	v := selectKth(s, i)
 	if i+1 >= len(s) {
-		return s[len(s)-1]
+		return v
+	}
+	// After selection everything right of i is ≥ s[i]; the next order
+	// statistic is their minimum.
+	next := s[i+1]
+	for _, x := range s[i+2:] {
+		next = min(next, x)
 	}
 	frac := pos - float64(i)
-	return s[i]*(1-frac) + s[i+1]*frac
+	return v*(1-frac) + next*frac
+}
+
+// selectKth reorders s so that s[k] is its k-th smallest value, with no larger
+// value before it and no smaller one after it, and returns s[k] (Hoare's
+// selection with a median-of-three pivot).
+func selectKth(s []float64, k int) float64 {
+	lo, hi := 0, len(s)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if s[mid] < s[lo] {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if s[hi] < s[lo] {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if s[hi] < s[mid] {
+			s[hi], s[mid] = s[mid], s[hi]
+		}
+		pivot := s[mid]
+		i, j := lo, hi
+		for i <= j {
+			for s[i] < pivot {
+				i++
+			}
+			for s[j] > pivot {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return s[k]
+		}
+	}
+	return s[k]
 }
 
 // meanAbs is the mean absolute value of errs, +Inf when empty.
