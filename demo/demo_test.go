@@ -1,0 +1,363 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+
+	"github.com/kimiclaw/kimiscale/core"
+	"github.com/kimiclaw/kimiscale/k8s"
+	"github.com/kimiclaw/kimiscale/ui"
+)
+
+var _ ui.MetricsSource = Metrics{}
+
+var wall0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// flatThenStep is a trace of one sample a minute from t0: low for lowMin
+// minutes, then high for highMin minutes.
+func flatThenStep(t0 time.Time, low float64, lowMin int, high float64, highMin int) []core.Sample {
+	var out []core.Sample
+	for i := range lowMin + highMin {
+		v := low
+		if i >= lowMin {
+			v = high
+		}
+		out = append(out, core.Sample{At: t0.Add(time.Duration(i) * time.Minute), Value: v})
+	}
+	return out
+}
+
+func newCluster(t *testing.T, opts Options) *Cluster {
+	t.Helper()
+	if opts.Clock == nil {
+		opts.Clock = clocktesting.NewFakeClock(wall0)
+	}
+	c, err := New(opts)
+	if err != nil {
+		t.Fatalf("New() error = %v", err)
+	}
+	return c
+}
+
+func advance(t *testing.T, c *Cluster, d time.Duration) {
+	t.Helper()
+	if err := c.Advance(context.Background(), c.Latest().At.Add(d)); err != nil {
+		t.Fatalf("Advance(%s) error = %v", d, err)
+	}
+}
+
+// state reads the Deployment's spec and ready replicas and its pods.
+func state(t *testing.T, c *Cluster) (spec, ready int32, pods, readyPods int) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := c.Clientset().AppsV1().Deployments(c.Namespace()).Get(ctx, c.Deployment(), metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get deployment: %v", err)
+	}
+	list, err := c.Clientset().CoreV1().Pods(c.Namespace()).List(ctx, metav1.ListOptions{LabelSelector: "app=" + c.Deployment()})
+	if err != nil {
+		t.Fatalf("list pods: %v", err)
+	}
+	for _, p := range list.Items {
+		for _, cond := range p.Status.Conditions {
+			if cond.Type == corev1.PodReady && cond.Status == corev1.ConditionTrue {
+				readyPods++
+			}
+		}
+	}
+	return ptr.Deref(d.Spec.Replicas, -1), d.Status.ReadyReplicas, len(list.Items), readyPods
+}
+
+func TestNewSeedsTheSeedObjects(t *testing.T) {
+	c := newCluster(t, Options{})
+	ctx := context.Background()
+	if got, want := c.Clock().Now(), time.Date(1995, 7, 13, 12, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("Clock().Now() = %s, want %s", got, want)
+	}
+	d, err := c.Clientset().AppsV1().Deployments("default").Get(ctx, "kimiclaw-db", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get deployment: %v", err)
+	}
+	ctr := d.Spec.Template.Spec.Containers[0]
+	if ctr.Name != "kimiclaw" || ctr.Resources.Requests.Cpu().String() != "1" || ctr.Resources.Limits.Memory().String() != "6Gi" {
+		t.Errorf("container = %s requests %v limits %v, want kimiclaw with requests and limits", ctr.Name, ctr.Resources.Requests, ctr.Resources.Limits)
+	}
+	if got := d.Spec.Selector.MatchLabels["app"]; got != "kimiclaw-db" {
+		t.Errorf("selector app = %q, want kimiclaw-db", got)
+	}
+	h, err := c.Clientset().AutoscalingV2().HorizontalPodAutoscalers("default").Get(ctx, "kimiclaw-hpa", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get hpa: %v", err)
+	}
+	s := specOf(h)
+	if s.min != 2 || s.max != 10 || s.cpu != 0.7 || s.memory != 0.8 || s.connections != 8000 || s.behavior == nil ||
+		s.behavior.ScaleDown.StabilizationWindow.D() != 5*time.Minute {
+		t.Errorf("hpa spec = %+v, want the seed's 2..10, CPU 70 %%, memory 80 %%, connections 8000, behaviour", s)
+	}
+	if !hasCondition(h.Status.Conditions, "ScalingActive", "True", "ValidMetricFound") {
+		t.Errorf("hpa conditions = %+v, want ScalingActive True ValidMetricFound", h.Status.Conditions)
+	}
+	cm, err := c.Clientset().CoreV1().ConfigMaps("default").Get(ctx, "duckdb-config", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get configmap: %v", err)
+	}
+	if cm.Data["memory_limit"] != "4GB" || cm.Data["threads"] != "4" {
+		t.Errorf("duckdb-config = %v, want memory_limit 4GB, threads 4", cm.Data)
+	}
+	spec, ready, pods, readyPods := state(t, c)
+	if spec < 2 || int(spec) != pods || ready != int32(readyPods) {
+		t.Errorf("spec %d, ready %d, pods %d (%d ready): want pods = spec, ready pods = status", spec, ready, pods, readyPods)
+	}
+
+	snap, err := c.Metrics().Poll(ctx)
+	if err != nil {
+		t.Fatalf("Poll() error = %v", err)
+	}
+	if len(snap.Readings) != 4 || !snap.At.Equal(c.Clock().Now()) {
+		t.Errorf("Poll() = %d readings at %s, want 4 at %s", len(snap.Readings), snap.At, c.Clock().Now())
+	}
+	past, err := c.Metrics().Backfill(ctx, snap.At.Add(-48*time.Hour), snap.At, time.Minute)
+	if err != nil {
+		t.Fatalf("Backfill() error = %v", err)
+	}
+	if n := len(past[core.MetricCPU]); n != 48*60+1 {
+		t.Errorf("Backfill(48h, 1m) has %d CPU samples, want %d", n, 48*60+1)
+	}
+}
+
+func hasCondition(conds []autoscalingv2.HorizontalPodAutoscalerCondition, typ, status, reason string) bool {
+	for _, c := range conds {
+		if string(c.Type) == typ && string(c.Status) == status && c.Reason == reason {
+			return true
+		}
+	}
+	return false
+}
+
+// The HPA controller follows the load, within its rate limit, and pods
+// become ready a startup after they are created.
+func TestHPAFollowsTheLoad(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	// Capacity 100 at 70 %: 120 needs 2 replicas, 560 needs 8.
+	c := newCluster(t, Options{Trace: flatThenStep(t0, 120, 30, 560, 30), Start: 20 * time.Minute, Capacity: 100})
+	spec, _, _, _ := state(t, c)
+	if spec != 2 {
+		t.Fatalf("spec replicas at the start = %d, want 2", spec)
+	}
+	var specs []int32
+	for range 4 * 20 { // 20 minutes: the step comes at minute 10
+		advance(t, c, Step)
+		s, ready, pods, readyPods := state(t, c)
+		if int(s) != pods || int(ready) != readyPods {
+			t.Fatalf("at %s: spec %d ready %d, but %d pods (%d ready)", c.Latest().At, s, ready, pods, readyPods)
+		}
+		specs = append(specs, s)
+	}
+	if last := specs[len(specs)-1]; last != 8 {
+		t.Errorf("spec replicas after the step = %d, want 8 (%v)", last, specs)
+	}
+	// 100 % per 60 s: never more than double the count of a minute before.
+	for i := 4; i < len(specs); i++ {
+		if specs[i] > 2*specs[i-4] {
+			t.Errorf("spec went %d -> %d within a minute (%v), want at most double", specs[i-4], specs[i], specs)
+		}
+	}
+	if _, ready, _, _ := state(t, c); ready != 8 {
+		t.Errorf("ready replicas = %d, want 8 ten minutes after the step", ready)
+	}
+	if u := c.Latest().CPU; u > 0.70+1e-9 {
+		t.Errorf("CPU utilization = %v, want at most 0.70 with 8 replicas", u)
+	}
+}
+
+// A write through the real k8s/ actuator (which moves the HPA's
+// minReplicas, since an HPA targets the Deployment) changes the simulated
+// load: the HPA scales up to the new minimum and the utilization drops once
+// the pods are ready.
+func TestActuatorWriteChangesTheLoad(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := newCluster(t, Options{Trace: flatThenStep(t0, 120, 60, 120, 0), Start: 30 * time.Minute, Capacity: 100})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	kc, err := k8s.New(k8s.Options{
+		Client: c.Clientset(), Namespace: c.Namespace(), Deployment: c.Deployment(),
+		User: "test@demo", Clock: c.Clock(), AuditLogPath: t.TempDir() + "/audit.log",
+	})
+	if err != nil {
+		t.Fatalf("k8s.New() error = %v", err)
+	}
+	if err := kc.Start(ctx); err != nil {
+		t.Fatalf("Start() error = %v", err)
+	}
+	before := c.Latest().CPU
+	waitFor(t, "the k8s client to see the HPA", func() bool {
+		st, err := kc.State(ctx)
+		return err == nil && st.HPA != nil
+	})
+	res, err := kc.Scale(ctx, core.ScaleRequest{From: 2, To: 6, By: "test@demo", Reason: "demo test"})
+	if err != nil || !res.Applied {
+		t.Fatalf("Scale(2 -> 6) = %+v, %v; want applied", res, err)
+	}
+	advance(t, c, Step)
+	if spec, _, pods, _ := state(t, c); spec != 6 || pods != 6 {
+		t.Fatalf("after one HPA sync: spec %d, %d pods, want 6 and 6", spec, pods)
+	}
+	advance(t, c, time.Minute)
+	after := c.Latest()
+	if after.Ready != 6 || !(after.CPU < before) {
+		t.Errorf("a minute later: %d ready at CPU %v, want 6 ready and CPU below %v", after.Ready, after.CPU, before)
+	}
+	if want := 120 / (6 * 100.0); after.CPU != want {
+		t.Errorf("CPU = %v, want %v", after.CPU, want)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Run advances Speed simulated seconds per wall second of the injected
+// clock.
+func TestRunFollowsTheWallClock(t *testing.T) {
+	fc := clocktesting.NewFakeClock(wall0)
+	c := newCluster(t, Options{Clock: fc})
+	start := c.Clock().Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	for i := 1; i <= 3; i++ {
+		waitFor(t, "Run to wait on the clock", fc.HasWaiters)
+		fc.Step(time.Second)
+		want := start.Add(time.Duration(i) * time.Minute)
+		if got := c.Clock().Now(); !got.Equal(want) {
+			t.Errorf("after %d wall seconds: Clock().Now() = %s, want %s", i, got, want)
+		}
+		waitFor(t, "the step at "+want.String(), func() bool { return !c.Latest().At.Before(want) })
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run() = %v, want nil after cancel", err)
+	}
+}
+
+// Headless prints one decision line per simulated minute.
+func TestHeadless(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := newCluster(t, Options{Trace: flatThenStep(t0, 120, 60, 560, 60), Start: 55 * time.Minute, Capacity: 100})
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- c.Headless(ctx, &out, core.DefaultPolicy()) }()
+	waitFor(t, "Headless to subscribe", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.subs) == 1
+	})
+	advance(t, c, 10*time.Minute)
+	waitFor(t, "ten lines", func() bool { return strings.Count(out.String(), "\n") == 10 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Headless() = %v, want nil after cancel", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if !strings.HasPrefix(lines[0], "2025-01-01T00:56:00Z  load  120") {
+		t.Errorf("first line = %q, want the minute after the start with its load", lines[0])
+	}
+	// At 01:00 the load jumps to 560 on 2 replicas: CPU 280 %, scale up.
+	if l := lines[4]; !strings.HasPrefix(l, "2025-01-01T01:00:00Z  load  560  cpu 280.0%") || !strings.Contains(l, "kimiscale scale_up 2->") ||
+		!strings.Contains(l, "CPUAboveThreshold") {
+		t.Errorf("line at 01:00 = %q, want 560 at 280 %% CPU and a scale-up for CPUAboveThreshold", l)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestNewErrors(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"negative speed", Options{Speed: -1}, "speed"},
+		{"one sample", Options{Trace: []core.Sample{{At: t0, Value: 1}}}, "at least 2"},
+		{"zero demand", Options{Trace: flatThenStep(t0, 0, 10, 0, 0)}, "no positive demand"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Clock = clocktesting.NewFakeClock(wall0)
+			if _, err := New(tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New() error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A day of steps keeps memory bounded: the ring holds its capacity, the
+// fake's record of actions is cleared, pods stay within the HPA's bounds.
+func TestBoundedOverADay(t *testing.T) {
+	c := newCluster(t, Options{})
+	advance(t, c, 24*time.Hour)
+	if n := len(c.Clientset().Actions()); n != 0 {
+		t.Errorf("fake clientset holds %d actions after a day, want 0", n)
+	}
+	c.mu.Lock()
+	n, capacity := c.ring.n, len(c.ring.buf)
+	c.mu.Unlock()
+	if n != capacity {
+		t.Errorf("ring holds %d readings, want its capacity %d after warm-up and a day", n, capacity)
+	}
+	if _, _, pods, _ := state(t, c); pods < 2 || pods > 10 {
+		t.Errorf("%d pods, want 2..10", pods)
+	}
+	if ev := len(c.hpa.scales.Events) + len(c.hpa.scales.Recommendations); ev > 100 {
+		t.Errorf("HPA memory holds %d entries, want it pruned", ev)
+	}
+}
+
+// BenchmarkStep is one 15 s step of the demo: at the default speed the
+// cluster takes 4 a second, so idle CPU is 4 × this per second.
+func BenchmarkStep(b *testing.B) {
+	c, err := New(Options{Clock: clocktesting.NewFakeClock(wall0)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		if err := c.Advance(ctx, c.Latest().At.Add(Step)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
