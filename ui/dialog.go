@@ -48,6 +48,19 @@ const (
 	dialogCancelled
 )
 
+// String implements fmt.Stringer.
+func (r dialogResult) String() string {
+	switch r {
+	case dialogOpen:
+		return "open"
+	case dialogConfirmed:
+		return "confirmed"
+	case dialogCancelled:
+		return "cancelled"
+	}
+	return fmt.Sprintf("dialogResult(%d)", int(r))
+}
+
 // dialog is a confirmation of one write. Its content is built when it opens
 // and stays frozen while it is open, even as live data keeps arriving, so
 // what the user confirms is exactly what is shown (and the request carries

@@ -251,6 +251,21 @@ const (
 	logOther           // a write by another console (from Events)
 )
 
+// String implements fmt.Stringer.
+func (k logKind) String() string {
+	switch k {
+	case logInfo:
+		return "info"
+	case logApplied:
+		return "applied"
+	case logFailed:
+		return "failed"
+	case logOther:
+		return "other"
+	}
+	return fmt.Sprintf("logKind(%d)", int(k))
+}
+
 // logEntry is one line of the event log.
 type logEntry struct {
 	At   time.Time

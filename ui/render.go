@@ -206,7 +206,7 @@ func (m *Model) extraBlocks() []string {
 // header is two lines: where we are and how fresh the data is; the badges.
 func (m *Model) header() string {
 	st := m.styles
-	where := fmt.Sprintf("%s/%s", orNone(m.deps.Namespace), m.deps.Deployment)
+	where := fmt.Sprintf("%s/%s/%s", orNone(m.deps.Context), orNone(m.deps.Namespace), m.deps.Deployment)
 	rep := "replicas ?"
 	if m.state != nil {
 		rep = fmt.Sprintf("replicas %d (%d ready)", m.state.Replicas, m.state.ReadyReplicas)
@@ -224,7 +224,7 @@ func (m *Model) header() string {
 		busy = m.spin.View() + " polling"
 	}
 	line1 := st.Title.Render("kimiscale") + " " + st.Bold.Render(where) + "  " + rep + "  " + fs + "  " + busy
-	line1 += "  " + st.Dim.Render("window "+shortDuration(windowAt(m.window))+" · context "+orNone(m.deps.Context))
+	line1 += "  " + st.Dim.Render("window "+shortDuration(windowAt(m.window)))
 	return fitLine(line1, m.width) + "\n" + fitLine(strings.Join(m.badges(), " "), m.width)
 }
 
