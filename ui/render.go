@@ -223,8 +223,11 @@ func (m *Model) header() string {
 	case m.polling:
 		busy = m.spin.View() + " polling"
 	}
-	line1 := st.Title.Render("kimiscale") + " " + st.Bold.Render(where) + "  " + rep + "  " + fs + "  " + busy
-	line1 += "  " + st.Dim.Render("window "+shortDuration(windowAt(m.window)))
+	parts := []string{st.Title.Render("kimiscale") + " " + st.Bold.Render(where), rep, fs}
+	if busy != "" {
+		parts = append(parts, busy)
+	}
+	line1 := strings.Join(append(parts, st.Dim.Render("window "+shortDuration(windowAt(m.window)))), "  ")
 	return fitLine(line1, m.width) + "\n" + fitLine(strings.Join(m.badges(), " "), m.width)
 }
 
