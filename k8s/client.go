@@ -147,9 +147,9 @@ func New(opts Options) (*Client, error) {
 		clock:   opts.Clock,
 		log:     opts.Logger,
 		leaseTimes: leaseTimes{
-			duration: cmp(opts.LeaseDuration, 15*time.Second),
-			renew:    cmp(opts.RenewDeadline, 10*time.Second),
-			retry:    cmp(opts.RetryPeriod, 2*time.Second),
+			duration: orDefault(opts.LeaseDuration, 15*time.Second),
+			renew:    orDefault(opts.RenewDeadline, 10*time.Second),
+			retry:    orDefault(opts.RetryPeriod, 2*time.Second),
 		},
 	}
 	if c.clock == nil {
@@ -190,8 +190,8 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
-// cmp returns d, or def when d is zero.
-func cmp(d, def time.Duration) time.Duration {
+// orDefault returns d, or def when d is zero.
+func orDefault(d, def time.Duration) time.Duration {
 	if d == 0 {
 		return def
 	}

@@ -1,0 +1,425 @@
+package k8s
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// verbs lists the verb and resource (with subresource) of each action
+// after the informers' list and watch calls, as "verb resource".
+func verbs(actions []k8stesting.Action) []string {
+	var out []string
+	for _, a := range actions {
+		if a.GetVerb() == "list" || a.GetVerb() == "watch" {
+			continue
+		}
+		r := a.GetResource().Resource
+		if a.GetSubresource() != "" {
+			r += "/" + a.GetSubresource()
+		}
+		out = append(out, a.GetVerb()+" "+r)
+	}
+	return out
+}
+
+// lastScale reads the Deployment's last-scale annotation.
+func (f *fixture) lastScale(t *testing.T) *core.LastScale {
+	t.Helper()
+	raw, ok := f.deployment(t).Annotations[AnnotationLastScale]
+	if !ok {
+		return nil
+	}
+	var ls core.LastScale
+	if err := json.Unmarshal([]byte(raw), &ls); err != nil {
+		t.Fatalf("last-scale annotation %q: %v", raw, err)
+	}
+	return &ls
+}
+
+func TestScaleDirect(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3))
+	f.cs.ClearActions()
+	req := core.ScaleRequest{From: 3, To: 5, ResourceVersion: "10", By: "alice@laptop", Reason: "CPU above 70 %"}
+	res, err := f.c.Scale(f.ctx, req)
+	if err != nil {
+		t.Fatalf("Scale: %v", err)
+	}
+	if !res.Applied || res.DryRun || res.Via != ViaDeployment || !res.At.Equal(t0) {
+		t.Errorf("Scale() = %+v, want applied via %q at t0", res, ViaDeployment)
+	}
+	// One write carrying replicas, annotation and precondition; then the Event.
+	if got, want := verbs(f.cs.Actions()), []string{"patch deployments", "create events"}; !cmp.Equal(got, want) {
+		t.Errorf("actions = %v, want %v", got, want)
+	}
+	patch := string(f.cs.Actions()[0].(k8stesting.PatchAction).GetPatch())
+	for _, part := range []string{`"resourceVersion":"10"`, `"replicas":5`, AnnotationLastScale} {
+		if !strings.Contains(patch, part) {
+			t.Errorf("patch %s lacks %s", patch, part)
+		}
+	}
+	d := f.deployment(t)
+	if *d.Spec.Replicas != 5 {
+		t.Errorf("replicas = %d, want 5", *d.Spec.Replicas)
+	}
+	want := &core.LastScale{At: t0, Direction: core.DirectionUp, From: 3, To: 5, By: "alice@laptop", Reason: "CPU above 70 %"}
+	if diff := cmp.Diff(want, f.lastScale(t)); diff != "" {
+		t.Errorf("last-scale annotation (-want +got):\n%s", diff)
+	}
+	evs := kimiscaleEvents(t, f.cs)
+	if len(evs) != 1 || evs[0].Reason != ReasonScaled || evs[0].Type != "Normal" ||
+		!strings.Contains(evs[0].Message, "alice@laptop") || !strings.Contains(evs[0].Message, "CPU above 70 %") ||
+		evs[0].InvolvedObject.Name != testDep || evs[0].InvolvedObject.UID != "uid-1" || evs[0].Annotations[AnnotationBy] != "alice@laptop" {
+		t.Errorf("events = %+v, want one KimiscaleScaled on the Deployment naming the user and the reason", evs)
+	}
+	lines := auditLines(t, f.audit)
+	if len(lines) != 1 || !lines[0].Applied || lines[0].Action != "scale" || lines[0].User != "alice@laptop" || lines[0].Error != "" {
+		t.Errorf("audit = %+v, want one applied scale line by alice", lines)
+	}
+}
+
+func TestScalePreconditionFailsWithoutWriting(t *testing.T) {
+	// The user approved 3 → 5 at version 9, but the Deployment is at 4
+	// replicas (version 10): the patch conflicts, the re-read shows the
+	// precondition broken, nothing is written.
+	f := newFixture(t, nil, newDeployment(4))
+	f.cs.ClearActions()
+	res, err := f.c.Scale(f.ctx, core.ScaleRequest{From: 3, To: 5, ResourceVersion: "9", By: "alice@laptop", Reason: "load"})
+	var pe *PreconditionError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Scale() error = %v, want *PreconditionError", err)
+	}
+	if diff := cmp.Diff(&PreconditionError{Resource: "deployment", Name: testDep, Field: "spec.replicas", Want: "3", Got: "4"}, pe); diff != "" {
+		t.Errorf("PreconditionError (-want +got):\n%s", diff)
+	}
+	if res.Applied {
+		t.Errorf("Scale() result Applied = true, want false")
+	}
+	if got, want := verbs(f.cs.Actions()), []string{"patch deployments", "get deployments", "create events"}; !cmp.Equal(got, want) {
+		t.Errorf("actions = %v, want %v", got, want)
+	}
+	if d := f.deployment(t); *d.Spec.Replicas != 4 || d.ResourceVersion != "10" || d.Annotations[AnnotationLastScale] != "" {
+		t.Errorf("deployment changed: replicas %d rv %s annotations %v", *d.Spec.Replicas, d.ResourceVersion, d.Annotations)
+	}
+	evs := kimiscaleEvents(t, f.cs)
+	if len(evs) != 1 || evs[0].Reason != ReasonNotApplied || evs[0].Type != "Warning" || !strings.Contains(evs[0].Message, "changed underneath") {
+		t.Errorf("events = %+v, want one KimiscaleNotApplied warning saying what changed", evs)
+	}
+	lines := auditLines(t, f.audit)
+	if len(lines) != 1 || lines[0].Applied || !strings.Contains(lines[0].Error, "spec.replicas is now 4") {
+		t.Errorf("audit = %+v, want one not-applied line with the reason", lines)
+	}
+}
+
+func TestScaleRetriesConflictThenSucceeds(t *testing.T) {
+	// A status update bumps the version between read and write, replicas
+	// unchanged: retry with the fresh version and succeed.
+	f := newFixture(t, nil, newDeployment(3))
+	conflicts := 0
+	f.cs.PrependReactor("patch", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if conflicts == 0 {
+			conflicts++
+			return true, nil, apierrors.NewConflict(schema.GroupResource{Group: "apps", Resource: "deployments"}, testDep, errors.New("the object has been modified"))
+		}
+		return false, nil, nil
+	})
+	f.cs.ClearActions()
+	res, err := f.c.Scale(f.ctx, core.ScaleRequest{From: 3, To: 4, ResourceVersion: "10", Reason: "load"})
+	if err != nil || !res.Applied {
+		t.Fatalf("Scale() = %+v, %v; want applied", res, err)
+	}
+	if got, want := verbs(f.cs.Actions()), []string{"patch deployments", "get deployments", "patch deployments", "create events"}; !cmp.Equal(got, want) {
+		t.Errorf("actions = %v, want %v", got, want)
+	}
+	if d := f.deployment(t); *d.Spec.Replicas != 4 {
+		t.Errorf("replicas = %d, want 4", *d.Spec.Replicas)
+	}
+	if ls := f.lastScale(t); ls == nil || ls.By != testUser {
+		t.Errorf("last-scale = %+v, want by %s (the client's user when the request names none)", ls, testUser)
+	}
+}
+
+func TestScaleConflictWithChangedReplicas(t *testing.T) {
+	// Between read and write another console scales to 6: the patch
+	// conflicts, the re-read shows 6, not the approved 3: typed error,
+	// nothing of ours written.
+	f := newFixture(t, nil, newDeployment(3))
+	f.cs.PrependReactor("patch", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		d := newDeployment(6)
+		d.ResourceVersion = "11"
+		if err := f.cs.Tracker().Update(appsv1.SchemeGroupVersion.WithResource("deployments"), d, testNS); err != nil {
+			t.Errorf("tracker update: %v", err)
+		}
+		return true, nil, apierrors.NewConflict(schema.GroupResource{Group: "apps", Resource: "deployments"}, testDep, errors.New("the object has been modified"))
+	})
+	f.cs.ClearActions()
+	_, err := f.c.Scale(f.ctx, core.ScaleRequest{From: 3, To: 4, ResourceVersion: "10", Reason: "load"})
+	var pe *PreconditionError
+	if !errors.As(err, &pe) || pe.Got != "6" || pe.Want != "3" {
+		t.Fatalf("Scale() error = %v, want *PreconditionError 3 → 6", err)
+	}
+	if got, want := verbs(f.cs.Actions()), []string{"patch deployments", "get deployments", "create events"}; !cmp.Equal(got, want) {
+		t.Errorf("actions = %v, want %v (exactly one write attempt)", got, want)
+	}
+	if d := f.deployment(t); *d.Spec.Replicas != 6 || d.Annotations[AnnotationLastScale] != "" {
+		t.Errorf("deployment = %d replicas, annotations %v; want 6 and no last-scale", *d.Spec.Replicas, d.Annotations)
+	}
+}
+
+func TestScaleGivesUpAfterRepeatedConflicts(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3))
+	f.cs.PrependReactor("patch", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewConflict(schema.GroupResource{Group: "apps", Resource: "deployments"}, testDep, errors.New("the object has been modified"))
+	})
+	_, err := f.c.Scale(f.ctx, core.ScaleRequest{From: 3, To: 4, ResourceVersion: "10"})
+	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "still conflicting after 5 attempts") {
+		t.Fatalf("Scale() error = %v, want a conflict after 5 attempts", err)
+	}
+}
+
+func TestScaleOtherErrorIsNotRetried(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3))
+	f.cs.PrependReactor("patch", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "apps", Resource: "deployments"}, testDep, errors.New("RBAC"))
+	})
+	f.cs.ClearActions()
+	res, err := f.c.Scale(f.ctx, core.ScaleRequest{From: 3, To: 4, ResourceVersion: "10"})
+	if !apierrors.IsForbidden(err) || res.Applied {
+		t.Fatalf("Scale() = %+v, %v; want Forbidden, not applied", res, err)
+	}
+	if got, want := verbs(f.cs.Actions()), []string{"patch deployments", "create events"}; !cmp.Equal(got, want) {
+		t.Errorf("actions = %v, want %v", got, want)
+	}
+	if !strings.HasPrefix(res.Message, "not applied: ") {
+		t.Errorf("Message = %q, want it to start with %q", res.Message, "not applied: ")
+	}
+}
+
+func TestScaleWithoutResourceVersionReadsFirst(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3))
+	f.cs.ClearActions()
+	if _, err := f.c.Scale(f.ctx, core.ScaleRequest{From: 3, To: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := verbs(f.cs.Actions()), []string{"get deployments", "patch deployments", "create events"}; !cmp.Equal(got, want) {
+		t.Errorf("actions = %v, want %v", got, want)
+	}
+	if ls := f.lastScale(t); ls == nil || ls.Direction != core.DirectionDown {
+		t.Errorf("last-scale = %+v, want direction down", ls)
+	}
+}
+
+func TestScaleDryRun(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.DryRun = true }, newDeployment(3))
+	f.cs.ClearActions()
+	res, err := f.c.Scale(f.ctx, core.ScaleRequest{From: 3, To: 5, ResourceVersion: "10", Reason: "try"})
+	if err != nil {
+		t.Fatalf("Scale: %v", err)
+	}
+	if res.Applied || !res.DryRun || !strings.HasPrefix(res.Message, "dry run") {
+		t.Errorf("Scale() = %+v, want not applied, DryRun, message starting with dry run", res)
+	}
+	acts := f.cs.Actions()
+	if got, want := verbs(acts), []string{"patch deployments"}; !cmp.Equal(got, want) {
+		t.Fatalf("actions = %v, want %v (no Event for a dry run)", got, want)
+	}
+	if opts := acts[len(acts)-1].(k8stesting.PatchActionImpl).PatchOptions; !cmp.Equal(opts.DryRun, []string{"All"}) {
+		t.Errorf("patch DryRun = %v, want [All]", opts.DryRun)
+	}
+	if d := f.deployment(t); *d.Spec.Replicas != 3 || d.Annotations[AnnotationLastScale] != "" {
+		t.Errorf("dry run changed the deployment: %d replicas, annotations %v", *d.Spec.Replicas, d.Annotations)
+	}
+	if lines := auditLines(t, f.audit); len(lines) != 1 || !lines[0].DryRun || lines[0].Applied {
+		t.Errorf("audit = %+v, want one dry-run line", lines)
+	}
+}
+
+func TestScaleRefusesMeaninglessRequests(t *testing.T) {
+	tests := []struct {
+		name string
+		req  core.ScaleRequest
+		want string
+	}{
+		{"negative to", core.ScaleRequest{From: 3, To: -1}, "to -1 replicas: valid is 0 or more"},
+		{"negative from", core.ScaleRequest{From: -2, To: 1}, "from -2 replicas"},
+		{"no change", core.ScaleRequest{From: 3, To: 3}, "changes nothing"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, nil, newDeployment(3))
+			f.cs.ClearActions()
+			_, err := f.c.Scale(f.ctx, tc.req)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Scale(%+v) = %v, want error containing %q", tc.req, err, tc.want)
+			}
+			if got := verbs(f.cs.Actions()); !cmp.Equal(got, []string{"create events"}) {
+				t.Errorf("actions = %v, want only the not-applied Event", got)
+			}
+		})
+	}
+}
+
+func TestScaleThroughHPA(t *testing.T) {
+	tests := []struct {
+		name        string
+		hpaMin      int32
+		hpaMax      int32
+		replicas    int32
+		to          int32
+		wantMin     int32
+		wantMessage string
+		wantErr     string // substring of an *HPAError
+	}{
+		{name: "up raises min", hpaMin: 2, hpaMax: 10, replicas: 3, to: 5, wantMin: 5, wantMessage: "raised HPA kimiclaw-hpa minReplicas from 2 to 5"},
+		{name: "up beyond max is capped", hpaMin: 2, hpaMax: 10, replicas: 9, to: 12, wantMin: 10, wantMessage: "capped at its maxReplicas 10"},
+		{name: "down lowers min", hpaMin: 5, hpaMax: 10, replicas: 5, to: 3, wantMin: 3, wantMessage: "the HPA decides when kimiclaw-db scales down"},
+		{name: "down already allowed", hpaMin: 2, hpaMax: 10, replicas: 5, to: 4, wantErr: "its minReplicas 2 already allows 4"},
+		{name: "up at max", hpaMin: 10, hpaMax: 10, replicas: 10, to: 11, wantErr: "already covers 11"},
+		{name: "down to zero", hpaMin: 2, hpaMax: 10, replicas: 2, to: 0, wantErr: "keeps at least 1 replica"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, nil, newDeployment(tc.replicas), newHPA(tc.hpaMin, tc.hpaMax, tc.replicas))
+			f.cs.ClearActions()
+			res, err := f.c.Scale(f.ctx, core.ScaleRequest{From: tc.replicas, To: tc.to, ResourceVersion: "10", Reason: "load"})
+			if tc.wantErr != "" {
+				var he *HPAError
+				if !errors.As(err, &he) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Scale() = %v, want *HPAError containing %q", err, tc.wantErr)
+				}
+				if h := f.hpa(t); *h.Spec.MinReplicas != tc.hpaMin || h.ResourceVersion != "20" {
+					t.Errorf("HPA written: min %d rv %s", *h.Spec.MinReplicas, h.ResourceVersion)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Scale: %v", err)
+			}
+			want := []string{"get deployments", "get horizontalpodautoscalers", "patch horizontalpodautoscalers", "patch deployments", "create events"}
+			if got := verbs(f.cs.Actions()); !cmp.Equal(got, want) {
+				t.Errorf("actions = %v, want %v", got, want)
+			}
+			if !res.Applied || res.Via != ViaHPAMin || !strings.Contains(res.Message, tc.wantMessage) {
+				t.Errorf("Scale() = %+v, want applied via HPA, message containing %q", res, tc.wantMessage)
+			}
+			if h := f.hpa(t); *h.Spec.MinReplicas != tc.wantMin || h.Spec.MaxReplicas != tc.hpaMax {
+				t.Errorf("HPA bounds = %d..%d, want %d..%d", *h.Spec.MinReplicas, h.Spec.MaxReplicas, tc.wantMin, tc.hpaMax)
+			}
+			// The Deployment's replicas are never written with an HPA present.
+			if d := f.deployment(t); *d.Spec.Replicas != tc.replicas {
+				t.Errorf("deployment replicas = %d, want %d untouched", *d.Spec.Replicas, tc.replicas)
+			}
+			if ls := f.lastScale(t); ls == nil || ls.From != tc.replicas || ls.To != tc.wantMin {
+				t.Errorf("last-scale = %+v, want %d → %d", ls, tc.replicas, tc.wantMin)
+			}
+		})
+	}
+}
+
+func TestScaleThroughHPAPrecondition(t *testing.T) {
+	// The HPA moved the Deployment to 4 since the user approved 3 → 6.
+	f := newFixture(t, nil, newDeployment(4), newHPA(2, 10, 4))
+	_, err := f.c.Scale(f.ctx, core.ScaleRequest{From: 3, To: 6, ResourceVersion: "9"})
+	var pe *PreconditionError
+	if !errors.As(err, &pe) || pe.Got != "4" {
+		t.Fatalf("Scale() = %v, want *PreconditionError (replicas now 4)", err)
+	}
+	if h := f.hpa(t); *h.Spec.MinReplicas != 2 {
+		t.Errorf("HPA min = %d, want 2 untouched", *h.Spec.MinReplicas)
+	}
+}
+
+func TestPinAndUnpin(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3), newHPA(2, 10, 3))
+	res, err := f.c.Pin(f.ctx, core.PinRequest{Replicas: 6, Reason: "incident"})
+	if err != nil || !res.Applied || res.Via != ViaHPAPin {
+		t.Fatalf("Pin(6) = %+v, %v; want applied", res, err)
+	}
+	h := f.hpa(t)
+	if *h.Spec.MinReplicas != 6 || h.Spec.MaxReplicas != 6 || h.Annotations[AnnotationPinnedFrom] != `{"min":2,"max":10}` {
+		t.Errorf("after pin: bounds %d..%d annotation %q; want 6..6 and {\"min\":2,\"max\":10}", *h.Spec.MinReplicas, h.Spec.MaxReplicas, h.Annotations[AnnotationPinnedFrom])
+	}
+	if ls := f.lastScale(t); ls == nil || ls.From != 3 || ls.To != 6 || ls.Reason != "incident" {
+		t.Errorf("last-scale = %+v, want 3 → 6 for incident", ls)
+	}
+	eventually(t, "the cache to see the pin", func() bool {
+		st, err := f.c.State(f.ctx)
+		return err == nil && st.HPA.Pinned()
+	})
+
+	// Scaling while pinned is refused: the pin decides.
+	_, err = f.c.Scale(f.ctx, core.ScaleRequest{From: 3, To: 4})
+	var he *HPAError
+	if !errors.As(err, &he) || !he.Pinned {
+		t.Errorf("Scale while pinned = %v, want *HPAError with Pinned", err)
+	}
+
+	// Pinning again keeps the first saved bounds.
+	if _, err := f.c.Pin(f.ctx, core.PinRequest{Replicas: 8}); err != nil {
+		t.Fatalf("Pin(8): %v", err)
+	}
+	if h := f.hpa(t); *h.Spec.MinReplicas != 8 || h.Annotations[AnnotationPinnedFrom] != `{"min":2,"max":10}` {
+		t.Errorf("after re-pin: min %d annotation %q, want 8 and the original 2..10", *h.Spec.MinReplicas, h.Annotations[AnnotationPinnedFrom])
+	}
+
+	res, err = f.c.Pin(f.ctx, core.PinRequest{Unpin: true, Reason: "over"})
+	if err != nil || !res.Applied || res.Via != ViaHPAUnpin {
+		t.Fatalf("unpin = %+v, %v; want applied", res, err)
+	}
+	h = f.hpa(t)
+	if _, ok := h.Annotations[AnnotationPinnedFrom]; ok || *h.Spec.MinReplicas != 2 || h.Spec.MaxReplicas != 10 {
+		t.Errorf("after unpin: bounds %d..%d annotations %v; want 2..10 and no pinned-from", *h.Spec.MinReplicas, h.Spec.MaxReplicas, h.Annotations)
+	}
+
+	if _, err := f.c.Pin(f.ctx, core.PinRequest{Unpin: true}); !errors.Is(err, ErrNotPinned) {
+		t.Errorf("unpin when not pinned = %v, want ErrNotPinned", err)
+	}
+	reasons := map[string]int{}
+	for _, ev := range kimiscaleEvents(t, f.cs) {
+		reasons[ev.Reason]++
+	}
+	if want := map[string]int{ReasonPinned: 2, ReasonUnpinned: 1, ReasonNotApplied: 2}; !cmp.Equal(reasons, want) {
+		t.Errorf("event reasons = %v, want %v", reasons, want)
+	}
+}
+
+func TestPinRefusals(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3))
+	if _, err := f.c.Pin(f.ctx, core.PinRequest{Replicas: 4}); !errors.Is(err, ErrNoHPA) {
+		t.Errorf("Pin without HPA = %v, want ErrNoHPA", err)
+	}
+	if _, err := f.c.Pin(f.ctx, core.PinRequest{Replicas: 0}); err == nil || !strings.Contains(err.Error(), "valid is 1 or more") {
+		t.Errorf("Pin(0) = %v, want a range error", err)
+	}
+	lines := auditLines(t, f.audit)
+	if len(lines) != 2 || lines[0].Applied || lines[1].Applied {
+		t.Errorf("audit = %+v, want two not-applied lines", lines)
+	}
+}
+
+func TestPinRetriesConflict(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3), newHPA(2, 10, 3))
+	n := 0
+	f.cs.PrependReactor("patch", "horizontalpodautoscalers", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if n++; n == 1 {
+			return true, nil, apierrors.NewConflict(schema.GroupResource{Group: "autoscaling", Resource: "horizontalpodautoscalers"}, "kimiclaw-hpa", errors.New("modified"))
+		}
+		return false, nil, nil
+	})
+	if _, err := f.c.Pin(f.ctx, core.PinRequest{Replicas: 5}); err != nil {
+		t.Fatalf("Pin: %v", err)
+	}
+	if h := f.hpa(t); *h.Spec.MinReplicas != 5 || n != 2 {
+		t.Errorf("min = %d after %d patches, want 5 after 2", *h.Spec.MinReplicas, n)
+	}
+}
