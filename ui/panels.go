@@ -136,9 +136,10 @@ func cooldownView(st *Styles, d *core.Decision, last *core.LastScale, now time.T
 		if c.Total > 0 {
 			frac = float64(remaining) / float64(c.Total)
 		}
-		bar := progress.New(progress.WithFillCharacters('█', '░'), progress.WithColors(st.BarFull), progress.WithWidth(max(w-26, 10)))
+		label := fmt.Sprintf("%s blocked: %s of %s left ", dir, mmss(remaining), mmss(c.Total))
+		bar := progress.New(progress.WithFillCharacters('█', '░'), progress.WithColors(st.BarFull),
+			progress.WithoutPercentage(), progress.WithWidth(max(w-len(label)-12, 10)))
 		bar.EmptyColor = st.BarEmpty
-		label := fmt.Sprintf("%s blocked %s ", dir, mmss(remaining))
 		if c.Bypassed {
 			label = "bypassed: " + label
 		}
