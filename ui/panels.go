@@ -137,13 +137,23 @@ func cooldownView(st *Styles, d *core.Decision, last *core.LastScale, now time.T
 			frac = float64(remaining) / float64(c.Total)
 		}
 		label := fmt.Sprintf("%s blocked: %s of %s left ", dir, mmss(remaining), mmss(c.Total))
-		bar := progress.New(progress.WithFillCharacters('█', '░'), progress.WithColors(st.BarFull),
-			progress.WithoutPercentage(), progress.WithWidth(max(w-len(label)-12, 10)))
-		bar.EmptyColor = st.BarEmpty
 		if c.Bypassed {
 			label = "bypassed: " + label
 		}
-		body = append(body, st.Warn.Render(label)+bar.ViewAs(frac))
+		// The bar shares the line when there is room, else gets its own.
+		own := w-len(label) < 14
+		bw := w - len(label) - 12
+		if own {
+			bw = w - 2
+		}
+		bar := progress.New(progress.WithFillCharacters('█', '░'), progress.WithColors(st.BarFull),
+			progress.WithoutPercentage(), progress.WithWidth(bw))
+		bar.EmptyColor = st.BarEmpty
+		if own {
+			body = append(body, st.Warn.Render(label), bar.ViewAs(frac))
+		} else {
+			body = append(body, st.Warn.Render(label)+bar.ViewAs(frac))
+		}
 	}
 	if last != nil {
 		body = append(body, st.Dim.Render(fmt.Sprintf("last scale %s %d→%d at %s by %s: %s",
