@@ -153,7 +153,7 @@ func TestLoadBadFiles(t *testing.T) {
 			`  behavior.scaleUp.policies[0].period: 2h0m0s is out of range; valid: more than 0s, at most 30m0s`},
 		{"no-rate-policy.yaml", `behavior.scaleDown.policies: empty; valid: at least one policy (type Pods or Percent, value, period), or selectPolicy: Disabled to forbid this direction`},
 		{"bad-forecast.yaml", "3 problems:\n" +
-			`  forecast.model: "arima" is not known; valid: linear, holt, holt-winters or auto` + "\n" +
+			`  forecast.model: "arima" is not known; valid: linear, holt, holt-damped, holt-winters, holt-winters-damped, auto` + "\n" +
 			`  forecast.points: 1 is too few; valid: 2 or more history points (seed: 10)` + "\n" +
 			`  forecast.horizon: 2h0m0s is out of range; valid: more than 0s, at most 1h0m0s (seed: 5m)`},
 		{"bad-duration.yaml", `cooldown.afterScaleUp: want a duration such as "60s" or "5m", got 300`},

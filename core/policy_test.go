@@ -174,7 +174,7 @@ func TestValidate(t *testing.T) {
 		{"forecast", func(p *Policy) {
 			p.Forecast = ForecastPolicy{Model: "arima", Points: 1, Horizon: 0, Threshold: 80, Season: Duration(time.Minute)}
 		}, []string{
-			`forecast.model: "arima" is not known; valid: linear, holt, holt-winters or auto`,
+			`forecast.model: "arima" is not known; valid: linear, holt, holt-damped, holt-winters, holt-winters-damped, auto`,
 			"forecast.points: 1 is too few; valid: 2 or more history points (seed: 10)",
 			"forecast.horizon: 0s is out of range; valid: more than 0s, at most 1h0m0s (seed: 5m)",
 			"forecast.threshold: 80 is out of range; valid: (0, 10], a forecast CPU utilization as a fraction of requests (0.8 means 80 %); 80 looks like a percentage: did you mean 0.8?",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -237,10 +238,8 @@ func validateScalingRules(v *policyChecker, path string, r ScalingRules) {
 
 func (p Policy) validateForecast(v *policyChecker) {
 	f := p.Forecast
-	switch f.Model {
-	case "linear", "holt", "holt-winters", "auto":
-	default:
-		v.add("forecast.model", "%q is not known; valid: linear, holt, holt-winters or auto", f.Model)
+	if !slices.Contains(ModelNames(), f.Model) {
+		v.add("forecast.model", "%q is not known; valid: %s", f.Model, strings.Join(ModelNames(), ", "))
 	}
 	if f.Points < 2 {
 		v.add("forecast.points", "%d is too few; valid: 2 or more history points (seed: 10)", f.Points)
