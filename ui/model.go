@@ -1,12 +1,27 @@
 // Package ui is kimiscale's dashboard: a bubbletea v2 program that shows
 // kimiclaw-db's load, what kimiscale wants to do and why, and lets the
 // on-call engineer approve, override, reject or auto-apply it.
+//
+// The screen: a two-line header (where, replicas, data freshness, mode
+// badges), the charts (CPU, memory, QPS, connections with their thresholds,
+// CPU's forecast and 80 % interval right of now, replicas with scale-event
+// markers), the decision with its reasons and what blocks it, the cooldown
+// countdown, the DuckDB sizing and the event log, and a one-line footer of
+// keys. From 140 columns the charts take the left and the panels the right;
+// narrower, the charts form a 2×2 grid above the panels, and tab brings the
+// DuckDB or event panel forward. Below 80×24 the screen says it is too
+// small.
+//
+// Every write goes through a confirmation dialog with Cancel focused; every
+// call to the outside world runs in a tea.Cmd; the dashboard's time comes
+// from Deps.Clock only.
 package ui
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -64,12 +79,14 @@ const maxLog = 200
 // (size, focus, help, dialogs, the poll loop, auto-apply); the charts cache
 // their renderings and the text panels are views of the root's state.
 type Model struct {
-	deps    Deps
-	keys    KeyMap
-	styles  *Styles
-	help    help.Model
-	spin    spinner.Model
-	profile colorprofile.Profile
+	deps   Deps
+	keys   KeyMap
+	styles *Styles
+	help   help.Model
+	spin   spinner.Model
+	// profile, when set by WithColorProfile, is the colour profile View
+	// renders for; nil leaves it to bubbletea's renderer.
+	profile *colorprofile.Profile
 	decide  func(core.Input, time.Time) core.Decision
 
 	width, height int
@@ -163,7 +180,7 @@ func (c *memo) get(key any, render func() string) string {
 // from the environment and downsamples every style to it, so NO_COLOR=1 gives
 // a colourless screen that reads the same (every colour has a word or rune
 // beside it); cmd may force a profile with tea.WithColorProfile, and tests
-// pin one the same way or with Model.WithColorProfile. The mouse is not
+// pin one with Model.WithColorProfile. The mouse is not
 // captured, so the terminal's own selection keeps working. Nothing is
 // written to stdout or stderr; deps.Logger (nil: discard) gets debug lines.
 // A nil deps.Clock is the real clock; a zero Interval is 15 s; a nil
@@ -189,7 +206,6 @@ func New(deps Deps) Model {
 		styles:   st,
 		help:     help.New(),
 		spin:     spinner.New(spinner.WithSpinner(spinner.Dot)),
-		profile:  colorprofile.TrueColor,
 		decide:   core.Decide,
 		window:   1,
 		hist:     core.NewHistory(keep),
@@ -213,10 +229,11 @@ func New(deps Deps) Model {
 	return m
 }
 
-// WithColorProfile returns the model drawing for profile p, as if the
-// terminal had reported it; tests use it to pin the profile.
+// WithColorProfile returns the model rendering its view for colour profile
+// p itself (colorprofile.Ascii or NoTTY for NO_COLOR), rather than leaving
+// the downsampling to bubbletea's renderer; tests use it to pin the profile.
 func (m Model) WithColorProfile(p colorprofile.Profile) Model {
-	m.profile = p
+	m.profile = &p
 	return m
 }
 
@@ -249,9 +266,6 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layoutCharts()
-		return m, nil
-	case tea.ColorProfileMsg:
-		m.profile = msg.Profile
 		return m, nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
@@ -410,7 +424,15 @@ func (m *Model) addLog(at time.Time, kind logKind, text string) {
 
 // View implements tea.Model.
 func (m Model) View() tea.View {
-	v := tea.NewView(m.render())
+	s := m.render()
+	if m.profile != nil {
+		var b strings.Builder
+		w := colorprofile.Writer{Forward: &b, Profile: *m.profile}
+		if _, err := w.WriteString(s); err == nil {
+			s = b.String()
+		}
+	}
+	v := tea.NewView(s)
 	v.AltScreen = true
 	v.WindowTitle = "kimiscale: " + m.deps.Deployment
 	return v
