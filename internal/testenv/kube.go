@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -400,4 +402,31 @@ func (k *Kube) processes() []*process {
 		}
 	}
 	return ps
+}
+
+// Namespace creates a namespace with a generated name (prefix "test-") for
+// one test's objects and returns its name. With KubeOptions.Controllers it
+// also waits for the namespace's default ServiceAccount, which pods need.
+// The namespace is left in place: no namespace controller runs to empty it,
+// and the whole cluster goes away with the test.
+func (k *Kube) Namespace(t testing.TB) string {
+	t.Helper()
+	c := k.Client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), k.timeout)
+	defer cancel()
+	ns, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "test-"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("testenv: create namespace: %v", err)
+	}
+	if !k.opts.Controllers {
+		return ns.Name
+	}
+	err = k.waitControllers(ctx, "ServiceAccount "+ns.Name+"/default", func(ctx context.Context) error {
+		_, err := c.CoreV1().ServiceAccounts(ns.Name).Get(ctx, "default", metav1.GetOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("testenv: namespace %s: %v", ns.Name, err)
+	}
+	return ns.Name
 }
