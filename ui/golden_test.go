@@ -128,6 +128,9 @@ func modes() []mode {
 		{name: "dryrun", dec: scaleUp, setup: func(r *rig) { r.deps.DryRun = true }, after: func(t *testing.T, r *rig, m Model) Model {
 			return send(t, m, press("a"))
 		}},
+		{name: "nodata", dec: scaleUp, setup: func(r *rig) {
+			r.metrics.err = fmt.Errorf("query cpu: dial tcp 127.0.0.1:9090: connect: connection refused")
+		}},
 		{name: "dialog", dec: scaleUp, after: func(t *testing.T, r *rig, m Model) Model {
 			return send(t, m, press("a"))
 		}},

@@ -592,3 +592,23 @@ func TestOtherConsoleHoldsLease(t *testing.T) {
 		t.Fatalf("the auto-apply dialog does not say who holds the Lease")
 	}
 }
+
+func TestNoDataYet(t *testing.T) {
+	r := newRig()
+	r.metrics.err = errors.New("query cpu: dial tcp 127.0.0.1:9090: connect: connection refused")
+	m := r.model(t, 120, 40, scaleUp)
+	if m.decision != nil {
+		t.Fatalf("a decision without any metrics")
+	}
+	for _, want := range []string{"NO DATA: poll metrics: query cpu", "No decision: the dashboard has no data yet.", "Retrying every 15s"} {
+		if !strings.Contains(text(m), want) {
+			t.Errorf("screen lacks %q:\n%s", want, text(m))
+		}
+	}
+	r.metrics.err = nil
+	r.clk.Step(15 * time.Second)
+	m = tick(t, r, m, t0)
+	if m.decision == nil || m.pollErr != nil {
+		t.Fatalf("the dashboard did not recover when the source came back: err %v", m.pollErr)
+	}
+}

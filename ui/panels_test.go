@@ -145,6 +145,7 @@ func TestPanelDialogs(t *testing.T) {
 		for _, sz := range []struct{ w, h int }{{80, 24}, {120, 40}} {
 			t.Run(fmt.Sprintf("%s/%dx%d", name, sz.w, sz.h), func(t *testing.T) {
 				m := keys(t, newRig().model(t, sz.w, sz.h, scaleUp), ks...)
+				checkBlock(t, m.View().Content, sz.w, sz.h)
 				golden.RequireEqual(t, screen(m))
 			})
 		}

@@ -173,6 +173,12 @@ func (m *Model) decisionPanel(w, h int) string {
 		d                 *core.Decision
 		extra             string
 	}
+	if m.decision == nil && m.pollErr != nil {
+		body := []string{m.styles.Error.Render("No decision: the dashboard has no data yet.")}
+		body = append(body, wrap(m.pollErr.Error(), w, 2)...)
+		body = append(body, m.styles.Dim.Render(fmt.Sprintf("Retrying every %s; q quits.", m.deps.Interval)))
+		return panel(m.styles, "Decision", m.focus == focusDecision, body, w, h)
+	}
 	extra := m.extraBlocks()
 	k := key{w, h, m.focus == focusDecision, m.isRejected(), m.decision, strings.Join(extra, "\x00")}
 	return m.charts.decision.get(k, func() string { return decisionView(m.styles, m.decision, k.rejected, extra, k.focused, w, h) })
