@@ -600,7 +600,7 @@ func TestNoDataYet(t *testing.T) {
 	if m.decision != nil {
 		t.Fatalf("a decision without any metrics")
 	}
-	for _, want := range []string{"NO DATA: poll metrics: query cpu", "No decision: the dashboard has no data yet.", "Retrying every 15s"} {
+	for _, want := range []string{"NO DATA: poll metrics: query cpu", "No data yet, so no decision.", "Retrying every 15s"} {
 		if !strings.Contains(text(m), want) {
 			t.Errorf("screen lacks %q:\n%s", want, text(m))
 		}

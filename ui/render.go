@@ -174,7 +174,7 @@ func (m *Model) decisionPanel(w, h int) string {
 		extra             string
 	}
 	if m.decision == nil && m.pollErr != nil {
-		body := []string{m.styles.Error.Render("No decision: the dashboard has no data yet.")}
+		body := []string{m.styles.Error.Render("No data yet, so no decision.")}
 		body = append(body, wrap(m.pollErr.Error(), w, 2)...)
 		body = append(body, m.styles.Dim.Render(fmt.Sprintf("Retrying every %s; q quits.", m.deps.Interval)))
 		return panel(m.styles, "Decision", m.focus == focusDecision, body, w, h)
