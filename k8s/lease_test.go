@@ -1,0 +1,127 @@
+package k8s
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// console is a second Client on f's clientset, with short lease times.
+func (f *fixture) console(t *testing.T, user string) *Client {
+	t.Helper()
+	c, err := New(Options{Client: f.cs, Namespace: testNS, Deployment: testDep, User: user,
+		AuditLogPath: filepath.Join(t.TempDir(), "audit.log"), Clock: f.clock,
+		LeaseDuration: 2 * time.Second, RenewDeadline: 1500 * time.Millisecond, RetryPeriod: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// next waits for the next status on ch.
+func next(t *testing.T, who string, ch <-chan core.LeaseStatus) core.LeaseStatus {
+	t.Helper()
+	select {
+	case s, ok := <-ch:
+		if !ok {
+			t.Fatalf("%s: channel closed", who)
+		}
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: no lease status within 10s", who)
+	}
+	return core.LeaseStatus{}
+}
+
+func TestLeaseTwoConsoles(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3))
+	alice, bob := f.console(t, "alice@laptop"), f.console(t, "bob@desk")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	ach, err := alice.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(alice.Release)
+	if s := next(t, "alice", ach); s != (core.LeaseStatus{Held: true, Holder: "alice@laptop"}) {
+		t.Fatalf("alice's first status = %+v, want held", s)
+	}
+	if _, err := alice.Acquire(ctx); err == nil {
+		t.Error("second Acquire on the same console succeeded, want an error")
+	}
+
+	bch, err := bob.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bob.Release)
+	if s := next(t, "bob", bch); s != (core.LeaseStatus{Held: false, Holder: "alice@laptop"}) {
+		t.Fatalf("bob's first status = %+v, want told alice holds it", s)
+	}
+	if h, err := bob.Holder(ctx); err != nil || h != "alice@laptop" {
+		t.Errorf("Holder() = %q, %v; want alice@laptop", h, err)
+	}
+
+	// Alice gives up: her channel closes, bob takes over without waiting
+	// for the lease to expire.
+	start := time.Now()
+	alice.Release()
+	for range ach {
+	}
+	if s := next(t, "bob", bch); !s.Held || s.Holder != "bob@desk" {
+		t.Fatalf("bob's status after alice released = %+v, want held", s)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("takeover took %v, want well under the 2s lease duration", d)
+	}
+	if h, err := alice.Holder(ctx); err != nil || h != "bob@desk" {
+		t.Errorf("Holder() = %q, %v; want bob@desk", h, err)
+	}
+}
+
+func TestLeaseLostIsReported(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3))
+	alice := f.console(t, "alice@laptop")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ch, err := alice.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(alice.Release)
+	if s := next(t, "alice", ch); !s.Held {
+		t.Fatalf("first status = %+v, want held", s)
+	}
+	// Someone else takes the Lease over (as after a partition): alice's
+	// renewal fails and she must say so.
+	l, err := f.cs.CoordinationV1().Leases(testNS).Get(ctx, LeaseName(testDep), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mallory := "mallory@elsewhere"
+	l.Spec.HolderIdentity = &mallory
+	if _, err := f.cs.CoordinationV1().Leases(testNS).Update(ctx, l, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	lost := next(t, "alice", ch)
+	if lost.Held {
+		t.Fatalf("status after the Lease was taken = %+v, want not held", lost)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("loss reported after %v, want within the 1.5s renew deadline", d)
+	}
+}
+
+func TestHolderWithoutLease(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3))
+	if h, err := f.c.Holder(f.ctx); err != nil || h != "" {
+		t.Errorf("Holder() with no Lease = %q, %v; want \"\", nil", h, err)
+	}
+}
