@@ -23,12 +23,12 @@ func (r Report) WriteTable(w io.Writer) error {
 	hpa, haveHPA := r.Result(PolicyHPA)
 
 	if _, err := fmt.Fprintf(w, "window %s .. %s (%s), decisions every %s, startup %s, capacity %.4g per replica, CPU threshold %.0f%%\n\n",
-		r.From.UTC().Format(time.RFC3339), r.To.UTC().Format(time.RFC3339), r.To.Sub(r.From).Round(time.Minute),
+		r.From.UTC().Format(time.RFC3339), r.To.UTC().Format(time.RFC3339), span(r.To.Sub(r.From)),
 		secs(r.StepSeconds), secs(r.StartupSeconds), r.Capacity, r.Threshold*100); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "rank\tpolicy\tviolation min\tvs hpa\tmin > %.0f%%\treplica-min\tcost vs hpa\tscale events\tflaps\treplicas\t\n", r.Threshold*100)
+	fmt.Fprintf(tw, "rank\tpolicy\tviolation min\tviol. vs hpa\tmin > %.0f%%\treplica-min\tcost vs hpa\tscale events\tflaps\treplicas\t\n", r.Threshold*100)
 	for i, p := range ranked {
 		dv, cost := "-", "-"
 		if haveHPA {
@@ -45,6 +45,17 @@ func (r Report) WriteTable(w io.Writer) error {
 		return fmt.Errorf("write table: %w", err)
 	}
 	return nil
+}
+
+// span writes a window's length in days, hours and minutes: "27d 13h 32m".
+func span(d time.Duration) string {
+	d = d.Round(time.Minute)
+	days, rest := d/(24*time.Hour), d%(24*time.Hour)
+	s := fmt.Sprintf("%dh %dm", rest/time.Hour, rest%time.Hour/time.Minute)
+	if days > 0 {
+		s = fmt.Sprintf("%dd ", days) + s
+	}
+	return s
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
