@@ -30,9 +30,11 @@
 // u < 1 and reach their scale-up thresholds only at u > 4, so the policies
 // are compared on CPU, as the Kubernetes HPA reference is.
 //
-// The default Capacity is the peak demand of the simulated window divided by
+// The default Capacity is the peak demand of the whole trace divided by
 // (max replicas × the CPU up-threshold): the policy's bounds can just hold
-// the peak. With the seed's 10 replicas and 70 % that is peak / 7.
+// the peak. With the seed's 10 replicas and 70 % that is peak / 7. A window
+// cut with From and To keeps the trace's capacity, so it is the same
+// service under a slice of the same load.
 //
 // # Steps and metrics
 //

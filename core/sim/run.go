@@ -36,7 +36,8 @@ type Options struct {
 	// means all of PolicyNames.
 	Compare []string
 	// Capacity is the demand one replica serves at 100 % CPU; zero means
-	// the window's peak demand / (max replicas × the CPU up-threshold).
+	// the trace's peak demand / (max replicas × the CPU up-threshold),
+	// whatever window From and To cut.
 	Capacity float64
 	// Startup is how long a new replica takes to be ready; zero means
 	// DefaultStartup.
@@ -224,18 +225,20 @@ func newEnv(trace []core.Sample, opts Options) (*env, error) {
 	n := int((e.end.Sub(e.start) + e.step - 1) / e.step)
 	e.demand = make([]float64, n)
 	j := 0
-	peak := 0.0
 	for i := range e.demand {
 		t := e.start.Add(time.Duration(i) * e.step)
 		for j+1 < len(trace) && !trace[j+1].At.After(t) {
 			j++
 		}
 		e.demand[i] = trace[j].Value
-		peak = max(peak, trace[j].Value)
+	}
+	peak := 0.0
+	for _, s := range trace {
+		peak = max(peak, s.Value)
 	}
 	if e.capacity == 0 {
 		if peak == 0 {
-			return nil, errors.New("the window's demand is zero throughout: no default capacity; pass a capacity")
+			return nil, errors.New("the trace's demand is zero throughout: no default capacity; pass a capacity")
 		}
 		e.capacity = peak / (float64(p.MaxReplicas) * e.threshold)
 	}

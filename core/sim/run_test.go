@@ -212,9 +212,13 @@ func TestRunErrors(t *testing.T) {
 func TestWindowAndDefaults(t *testing.T) {
 	trace := minutes(70, 140, 700, 140, 70)
 	rep := run(t, trace, Options{From: t0.Add(time.Minute), To: t0.Add(4 * time.Minute), Compare: []string{PolicyOracle}})
-	// Default capacity: the window's peak / (10 × 0.70).
+	// Default capacity: the trace's peak / (10 × 0.70).
 	if rep.Capacity != 100 {
 		t.Errorf("Capacity = %v, want 100", rep.Capacity)
+	}
+	// A window without the peak keeps the trace's capacity.
+	if rep := run(t, trace, Options{To: t0.Add(2 * time.Minute), Compare: []string{PolicyOracle}}); rep.Capacity != 100 {
+		t.Errorf("Capacity of a window without the peak = %v, want the trace's 100", rep.Capacity)
 	}
 	if rep.StepSeconds != 15 || rep.StartupSeconds != 60 {
 		t.Errorf("step, startup = %v s, %v s, want 15, 60", rep.StepSeconds, rep.StartupSeconds)
