@@ -32,6 +32,17 @@ func BenchmarkView(b *testing.B) {
 	}
 }
 
+// BenchmarkViewCold is View right after a poll: the decision and DuckDB
+// panels are rendered again rather than reused.
+func BenchmarkViewCold(b *testing.B) {
+	_, m := benchModel(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.charts.decision, m.charts.duck = memo{}, memo{}
+		_ = m.View()
+	}
+}
+
 // BenchmarkNewSample is handling one poll: history push, decision, and the
 // redraw of every chart (target ≤ 5 ms).
 func BenchmarkNewSample(b *testing.B) {
