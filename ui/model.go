@@ -301,9 +301,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case appliedMsg:
 		return m.handleApplied(msg)
 	}
-	if m.override != nil {
-		var cmd tea.Cmd
-		*m.override, cmd = m.override.Update(msg)
+	if m.override != nil { // the field's cursor blink
+		o, cmd := m.override.Update(msg)
+		m.override = &o
 		return m, cmd
 	}
 	return m, nil
