@@ -20,19 +20,26 @@ type seed struct {
 	history   *core.History
 	scales    core.ScaleHistory
 	lastScale *core.LastScale
-	last      core.Decision
+	// readings is reused by every step's snapshot: Decide and History.Add
+	// read it and keep nothing of it.
+	readings map[core.Metric]core.Reading
 }
 
 func newSeed(e *env) (*seed, error) {
 	if _, err := core.NewForecaster(e.policy.Forecast); err != nil {
 		return nil, fmt.Errorf("seed policy: %w", err)
 	}
-	return &seed{e: e, history: core.NewHistory(seedHistory)}, nil
+	return &seed{e: e, history: core.NewHistory(seedHistory), readings: make(map[core.Metric]core.Reading, 4)}, nil
 }
 
 func (s *seed) decide(i int, r Reading) (int32, error) {
 	now := s.e.at(i)
-	snap := r.Snapshot()
+	ok := func(v float64) core.Reading { return core.Reading{Value: v, At: now, State: core.ReadingOK} }
+	s.readings[core.MetricCPU] = ok(r.CPU)
+	s.readings[core.MetricMemory] = ok(r.Memory)
+	s.readings[core.MetricQPS] = ok(r.QPS)
+	s.readings[core.MetricConnections] = ok(r.Connections)
+	snap := core.Snapshot{At: now, Readings: s.readings}
 	s.history.Add(snap)
 	d := core.Decide(core.Input{
 		Policy:       s.e.policy,
@@ -44,7 +51,6 @@ func (s *seed) decide(i int, r Reading) (int32, error) {
 		LastScale:    s.lastScale,
 		PollInterval: s.e.step,
 	}, now)
-	s.last = d
 	s.scales.Observe(d)
 	if d.Target != r.Replicas {
 		s.scales.RecordScale(r.Replicas, d.Target, now)
