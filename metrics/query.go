@@ -33,12 +33,20 @@ const DefaultRange = 2 * time.Minute
 // ready replica count the cluster reader reports, so the division happens in
 // one place with the same replica count the decision shows.
 //
-// Refinements over the plain shape, each for a failure seen in real clusters:
+// Refinements over the plain shape, each for a failure seen in real clusters
+// (and reproduced in this package's integration tests):
 //   - container="kimiclaw" keeps out cAdvisor's pod-level series
 //     (container="" and the pause container "POD"), which would double usage;
 //   - "rate(x[r]) and x" keeps a rate only while its series is still present,
 //     so a pod that is gone (or an exporter that stopped) stops counting at
 //     the next scrape instead of lingering for the whole range;
+//   - "x and last_over_time(x[r])" keeps a gauge only while it has a sample
+//     within the range. Prometheus writes no staleness marker for a series
+//     that vanished while it was down (restart, crash), and an instant
+//     selector would then return the series' last value for 5 minutes (the
+//     lookback delta) as if it were current: a pod deleted during a
+//     Prometheus restart would go on counting. With this, such a series
+//     drops out after one range;
 //   - "max by (namespace, pod, container)" collapses duplicate series of one
 //     container (two kube-state-metrics replicas, a restarted container's
 //     old cAdvisor series) before summing;
@@ -51,30 +59,36 @@ const DefaultRange = 2 * time.Minute
 // selected by namespace and pod only, since whether a "container" label is
 // attached depends on the scrape configuration.
 const (
-	defaultCPUQuery = `sum(
-  rate(container_cpu_usage_seconds_total{ {{- .Selector -}} }[{{.Range}}])
-    and container_cpu_usage_seconds_total{ {{- .Selector -}} }
-    and on(namespace, pod, container) kube_pod_container_resource_requests{ {{- .Selector -}} , resource="cpu"}
+	defaultCPUQuery = `{{define "usage"}}container_cpu_usage_seconds_total{ {{- .Selector -}} }{{end -}}
+{{define "rate"}}(rate({{template "usage" .}}[{{.Range}}]) and {{template "usage" .}}){{end -}}
+{{define "req"}}kube_pod_container_resource_requests{ {{- .Selector -}} , resource="cpu"}{{end -}}
+{{define "freshreq"}}({{template "req" .}} and last_over_time({{template "req" .}}[{{.Range}}])){{end -}}
+sum(
+  {{template "rate" .}}
+    and on(namespace, pod, container) {{template "freshreq" .}}
 )
 /
 sum(
-  max by (namespace, pod, container) (kube_pod_container_resource_requests{ {{- .Selector -}} , resource="cpu"})
-    and on(namespace, pod, container) container_cpu_usage_seconds_total{ {{- .Selector -}} }
+  max by (namespace, pod, container) {{template "freshreq" .}}
+    and on(namespace, pod, container) {{template "rate" .}}
 )`
-	defaultMemoryQuery = `sum(
-  max by (namespace, pod, container) (container_memory_working_set_bytes{ {{- .Selector -}} })
-    and on(namespace, pod, container) kube_pod_container_resource_requests{ {{- .Selector -}} , resource="memory"}
+	defaultMemoryQuery = `{{define "ws"}}container_memory_working_set_bytes{ {{- .Selector -}} }{{end -}}
+{{define "freshws"}}({{template "ws" .}} and last_over_time({{template "ws" .}}[{{.Range}}])){{end -}}
+{{define "req"}}kube_pod_container_resource_requests{ {{- .Selector -}} , resource="memory"}{{end -}}
+{{define "freshreq"}}({{template "req" .}} and last_over_time({{template "req" .}}[{{.Range}}])){{end -}}
+sum(
+  max by (namespace, pod, container) {{template "freshws" .}}
+    and on(namespace, pod, container) {{template "freshreq" .}}
 )
 /
 sum(
-  max by (namespace, pod, container) (kube_pod_container_resource_requests{ {{- .Selector -}} , resource="memory"})
-    and on(namespace, pod, container) container_memory_working_set_bytes{ {{- .Selector -}} }
+  max by (namespace, pod, container) {{template "freshreq" .}}
+    and on(namespace, pod, container) {{template "freshws" .}}
 )`
-	defaultQPSQuery = `sum(
-  rate(kimiclaw_queries_total{namespace="{{.Namespace}}", pod=~"{{.PodRegex}}"}[{{.Range}}])
-    and kimiclaw_queries_total{namespace="{{.Namespace}}", pod=~"{{.PodRegex}}"}
-)`
-	defaultConnectionsQuery = `sum(kimiclaw_active_connections{namespace="{{.Namespace}}", pod=~"{{.PodRegex}}"})`
+	defaultQPSQuery = `{{define "q"}}kimiclaw_queries_total{namespace="{{.Namespace}}", pod=~"{{.PodRegex}}"}{{end -}}
+sum(rate({{template "q" .}}[{{.Range}}]) and {{template "q" .}})`
+	defaultConnectionsQuery = `{{define "c"}}kimiclaw_active_connections{namespace="{{.Namespace}}", pod=~"{{.PodRegex}}"}{{end -}}
+sum({{template "c" .}} and last_over_time({{template "c" .}}[{{.Range}}]))`
 )
 
 // DefaultQueries returns the default PromQL templates, one per metric. The
@@ -170,7 +184,7 @@ func metricList() string {
 
 // metricNameRE finds the metric names of the selectors in a query
 // ("name{" ...), to name them in "no series" details.
-var metricNameRE = regexp.MustCompile(`([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{`)
+var metricNameRE = regexp.MustCompile(`([a-zA-Z_:][a-zA-Z0-9_:]*)\{`)
 
 // summarize names what a query reads, for a reading's detail: its metric
 // names, or the query itself (shortened) when it names none.

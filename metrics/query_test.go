@@ -47,18 +47,15 @@ func TestRenderQueries(t *testing.T) {
 		core.MetricCPU: {
 			`rate(container_cpu_usage_seconds_total{` + sel + `}[30s])`,
 			`and container_cpu_usage_seconds_total{` + sel + `}`,
-			`kube_pod_container_resource_requests{` + sel + `, resource="cpu"}`,
+			`kube_pod_container_resource_requests{` + sel + `, resource="cpu"} and last_over_time(kube_pod_container_resource_requests{` + sel + `, resource="cpu"}[30s])`,
 			"\n/\n",
 		},
 		core.MetricMemory: {
-			`container_memory_working_set_bytes{` + sel + `}`,
+			`container_memory_working_set_bytes{` + sel + `} and last_over_time(container_memory_working_set_bytes{` + sel + `}[30s])`,
 			`kube_pod_container_resource_requests{` + sel + `, resource="memory"}`,
 		},
 		core.MetricQPS: {
-			`sum(
-  rate(kimiclaw_queries_total{namespace="prod", pod=~"db\\.v2-[a-z0-9]+-[a-z0-9]+"}[30s])
-    and kimiclaw_queries_total{namespace="prod", pod=~"db\\.v2-[a-z0-9]+-[a-z0-9]+"}
-)`,
+			`sum(rate(kimiclaw_queries_total{namespace="prod", pod=~"db\\.v2-[a-z0-9]+-[a-z0-9]+"}[30s]) and kimiclaw_queries_total{namespace="prod", pod=~"db\\.v2-[a-z0-9]+-[a-z0-9]+"})`,
 		},
 		core.MetricConnections: {`max(kimiclaw_active_connections{` + sel + `})`},
 	}
@@ -79,11 +76,16 @@ func TestQueryDataEscapesForPromQL(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
+	qs, err := renderQueries(nil, newQueryData("prod", "p", "c", time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := map[string]string{
-		DefaultQueries()[core.MetricCPU]:         "container_cpu_usage_seconds_total, kube_pod_container_resource_requests",
-		DefaultQueries()[core.MetricConnections]: "kimiclaw_active_connections",
-		"vector(1)":                              "vector(1)",
-		"sum(up)":                                "sum(up)",
+		qs[core.MetricCPU]:         "container_cpu_usage_seconds_total, kube_pod_container_resource_requests",
+		qs[core.MetricMemory]:      "container_memory_working_set_bytes, kube_pod_container_resource_requests",
+		qs[core.MetricConnections]: "kimiclaw_active_connections",
+		"vector(1)":                "vector(1)",
+		"sum(up)":                  "sum(up)",
 	}
 	for q, want := range tests {
 		if got := summarize(q); got != want {
