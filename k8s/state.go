@@ -287,7 +287,11 @@ func (c *Client) Events(ctx context.Context, since time.Time) ([]core.ClusterEve
 	if !c.isSynced() {
 		return nil, ErrNotStarted
 	}
-	var out []core.ClusterEvent
+	type named struct {
+		ev   core.ClusterEvent
+		name string
+	}
+	var found []named
 	for _, obj := range c.events.GetStore().List() {
 		ev, ok := obj.(*corev1.Event)
 		if !ok || !c.isOurs(ev) {
@@ -301,9 +305,20 @@ func (c *Client) Events(ctx context.Context, since time.Time) ([]core.ClusterEve
 		if by == "" {
 			by = ev.ReportingInstance
 		}
-		out = append(out, core.ClusterEvent{At: at, Reason: ev.Reason, Message: ev.Message, By: by})
+		found = append(found, named{core.ClusterEvent{At: at, Reason: ev.Reason, Message: ev.Message, By: by}, ev.Name})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	// Oldest first; ties by name, which for kimiscale's Events starts with
+	// the nanosecond time, so the order is stable.
+	sort.Slice(found, func(i, j int) bool {
+		if !found[i].ev.At.Equal(found[j].ev.At) {
+			return found[i].ev.At.Before(found[j].ev.At)
+		}
+		return found[i].name < found[j].name
+	})
+	out := make([]core.ClusterEvent, len(found))
+	for i, f := range found {
+		out[i] = f.ev
+	}
 	return out, nil
 }
 
@@ -314,13 +329,14 @@ func (c *Client) isOurs(ev *corev1.Event) bool {
 		(ev.Source.Component == Component || ev.ReportingController == Component)
 }
 
-// eventTime is when an Event last happened.
+// eventTime is when an Event happened: its EventTime (microseconds, which
+// kimiscale sets), else its last, first or creation timestamp (seconds).
 func eventTime(ev *corev1.Event) time.Time {
 	switch {
-	case !ev.LastTimestamp.IsZero():
-		return ev.LastTimestamp.Time
 	case !ev.EventTime.IsZero():
 		return ev.EventTime.Time
+	case !ev.LastTimestamp.IsZero():
+		return ev.LastTimestamp.Time
 	case !ev.FirstTimestamp.IsZero():
 		return ev.FirstTimestamp.Time
 	}
