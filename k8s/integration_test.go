@@ -303,8 +303,8 @@ func TestAgainstKubeAPIServer(t *testing.T) {
 		}
 		t.Logf("bob took the Lease %s after alice's console ended", time.Since(began).Round(time.Millisecond))
 		lease, err := admin.CoordinationV1().Leases(ns).Get(testContext(t), k8s.LeaseName(depName), metav1.GetOptions{})
-		if err != nil || lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != "bob@desk" {
-			t.Errorf("Lease %s holder = %v, %v; want bob@desk", k8s.LeaseName(depName), lease.Spec.HolderIdentity, err)
+		if err != nil || lease.Spec.HolderIdentity == nil || !strings.HasPrefix(*lease.Spec.HolderIdentity, "bob@desk#") {
+			t.Errorf("Lease %s holder = %v, %v; want bob@desk#<campaign>", k8s.LeaseName(depName), lease.Spec.HolderIdentity, err)
 		}
 	})
 

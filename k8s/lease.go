@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/klog/v2"
@@ -63,7 +65,8 @@ func (cp *campaign) close() {
 }
 
 // Acquire campaigns for the Lease kimiscale-<deployment> (client-go
-// leaderelection, identity User) until Release is called or ctx ends, then
+// leaderelection, identity User plus a per-campaign suffix, so that two
+// consoles of one user@host cannot both lead) until Release is called or ctx ends, then
 // closes the channel. Statuses arrive on the channel as they change:
 // {Held: true} when this console leads; {Held: false, Holder: other} when
 // another console leads; {Held: false, Holder: ""} the moment this console
@@ -77,6 +80,10 @@ func (c *Client) Acquire(ctx context.Context) (<-chan core.LeaseStatus, error) {
 	if c.lease != nil {
 		return nil, errors.New("acquire lease: already campaigning; Release first")
 	}
+	// The elector treats a Lease held under its own identity as its own, so
+	// two consoles of the same user@host would both lead: each campaign gets
+	// a unique identity, user@host#suffix, shown as user@host.
+	identity := c.user + identitySep + utilrand.String(5)
 	ctx, cancel := context.WithCancel(ctx)
 	cp := &campaign{
 		cancel: cancel,
@@ -88,7 +95,7 @@ func (c *Client) Acquire(ctx context.Context) (<-chan core.LeaseStatus, error) {
 		Lock: &resourcelock.LeaseLock{
 			LeaseMeta:  metav1.ObjectMeta{Namespace: c.ns, Name: LeaseName(c.name)},
 			Client:     c.client.CoordinationV1(),
-			LockConfig: resourcelock.ResourceLockConfig{Identity: c.user},
+			LockConfig: resourcelock.ResourceLockConfig{Identity: identity},
 		},
 		LeaseDuration:   c.leaseTimes.duration,
 		RenewDeadline:   c.leaseTimes.renew,
@@ -98,9 +105,9 @@ func (c *Client) Acquire(ctx context.Context) (<-chan core.LeaseStatus, error) {
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(context.Context) { cp.emit(core.LeaseStatus{Held: true, Holder: c.user}) },
 			OnStoppedLeading: func() { cp.emit(core.LeaseStatus{}) },
-			OnNewLeader: func(identity string) {
-				if identity != c.user { // our own lead is reported by OnStartedLeading
-					cp.emit(core.LeaseStatus{Holder: identity})
+			OnNewLeader: func(leader string) {
+				if leader != identity { // our own lead is reported by OnStartedLeading
+					cp.emit(core.LeaseStatus{Holder: holderName(leader)})
 				}
 			},
 		},
@@ -166,5 +173,17 @@ func (c *Client) Holder(ctx context.Context) (string, error) {
 			return "", nil
 		}
 	}
-	return *l.Spec.HolderIdentity, nil
+	return holderName(*l.Spec.HolderIdentity), nil
+}
+
+// identitySep separates user@host from the per-campaign suffix in a Lease
+// holder identity.
+const identitySep = "#"
+
+// holderName is the user@host part of a Lease holder identity.
+func holderName(identity string) string {
+	if i := strings.LastIndex(identity, identitySep); i > 0 {
+		return identity[:i]
+	}
+	return identity
 }

@@ -3,6 +3,7 @@ package k8s
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,7 +105,7 @@ func TestLeaseLostIsReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mallory := "mallory@elsewhere"
+	mallory := "mallory@elsewhere#x1"
 	l.Spec.HolderIdentity = &mallory
 	if _, err := f.cs.CoordinationV1().Leases(testNS).Update(ctx, l, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
@@ -123,5 +124,36 @@ func TestHolderWithoutLease(t *testing.T) {
 	f := newFixture(t, nil, newDeployment(3))
 	if h, err := f.c.Holder(f.ctx); err != nil || h != "" {
 		t.Errorf("Holder() with no Lease = %q, %v; want \"\", nil", h, err)
+	}
+}
+
+func TestLeaseSameUserTwice(t *testing.T) {
+	// Two consoles of the same user@host: exactly one may lead.
+	f := newFixture(t, nil, newDeployment(3))
+	one, two := f.console(t, "alice@laptop"), f.console(t, "alice@laptop")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ch1, err := one.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(one.Release)
+	if s := next(t, "first", ch1); !s.Held {
+		t.Fatalf("first console: %+v, want held", s)
+	}
+	ch2, err := two.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(two.Release)
+	if s := next(t, "second", ch2); s != (core.LeaseStatus{Holder: "alice@laptop"}) {
+		t.Fatalf("second console: %+v, want not held, alice@laptop holding", s)
+	}
+	l, err := f.cs.CoordinationV1().Leases(testNS).Get(ctx, LeaseName(testDep), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := *l.Spec.HolderIdentity; !strings.HasPrefix(id, "alice@laptop#") {
+		t.Errorf("holderIdentity = %q, want alice@laptop#<suffix>", id)
 	}
 }
