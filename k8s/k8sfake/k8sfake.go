@@ -18,6 +18,7 @@ import (
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -218,6 +219,36 @@ func AddResourceVersionReactors(cs *fake.Clientset, resources ...schema.GroupVer
 			return true, patched, nil
 		})
 	}
+}
+
+// AddAccessReactor answers SelfSubjectAccessReviews on cs, which the fake
+// otherwise echoes back unanswered (so every permission looks denied):
+// allowed, unless "verb resource" (e.g. "update configmaps", with
+// "resource/subresource" for a subresource) is listed in denied.
+func AddAccessReactor(cs *fake.Clientset, denied ...string) {
+	cs.PrependReactor("create", "selfsubjectaccessreviews", func(action k8stesting.Action) (bool, runtime.Object, error) {
+		create, ok := action.(k8stesting.CreateAction)
+		if !ok {
+			return false, nil, nil
+		}
+		review, ok := create.GetObject().(*authorizationv1.SelfSubjectAccessReview)
+		if !ok {
+			return false, nil, nil
+		}
+		review = review.DeepCopy()
+		review.Status.Allowed = true
+		if a := review.Spec.ResourceAttributes; a != nil {
+			resource := a.Resource
+			if a.Subresource != "" {
+				resource += "/" + a.Subresource
+			}
+			if slices.Contains(denied, a.Verb+" "+resource) {
+				review.Status.Allowed = false
+				review.Status.Reason = "denied by k8sfake.AddAccessReactor"
+			}
+		}
+		return true, review, nil
+	})
 }
 
 // getDeployment reads a Deployment from the tracker.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -131,5 +132,30 @@ func TestResourceVersionPreconditions(t *testing.T) {
 	}
 	if _, err := deps.Patch(ctx, "kimiclaw-db", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); !apierrors.IsConflict(err) {
 		t.Errorf("second patch with resourceVersion 7: err = %v, want Conflict", err)
+	}
+}
+
+func TestAccessReactor(t *testing.T) {
+	cs := NewClientset()
+	AddAccessReactor(cs, "update configmaps", "update deployments/scale")
+	tests := []struct {
+		verb, resource, sub string
+		want                bool
+	}{
+		{"patch", "deployments", "", true},
+		{"update", "configmaps", "", false},
+		{"update", "deployments", "scale", false},
+		{"update", "deployments", "", true},
+	}
+	for _, tc := range tests {
+		r, err := cs.AuthorizationV1().SelfSubjectAccessReviews().Create(context.Background(), &authorizationv1.SelfSubjectAccessReview{
+			Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: tc.verb, Resource: tc.resource, Subresource: tc.sub}},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status.Allowed != tc.want {
+			t.Errorf("review %s %s/%s: allowed = %v, want %v", tc.verb, tc.resource, tc.sub, r.Status.Allowed, tc.want)
+		}
 	}
 }
