@@ -77,3 +77,7 @@ install: build ## Put kubectl-kimiscale on the PATH (in GOBIN) for kubectl
 .PHONY: clean
 clean: ## Remove build output (the cached test servers stay in $(CACHE))
 	rm -rf $(BIN)
+
+.PHONY: readme
+readme: ## Regenerate the README's flag table from the command
+	$(GO) test ./cmd/kubectl-kimiscale -run TestREADMEFlags -update

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -25,28 +24,62 @@ func exitCode(err error) int {
 	return 1
 }
 
+const rootLong = `kimiscale shows kimiclaw-db's load (CPU, memory, QPS, connections), a forecast,
+and the pending scaling decision with its reasons and cooldown, and lets you approve,
+override or auto-apply it, for replicas and for DuckDB's memory_limit and threads.
+
+Global kubectl flags go after the plugin name: kubectl kimiscale -n db, not kubectl -n db kimiscale.`
+
+const rootExample = `  # The dashboard for Deployment kimiclaw-db in the current namespace
+  kubectl kimiscale
+
+  # Another Deployment and namespace, Prometheus reached directly
+  kubectl kimiscale deploy/kimiclaw-db -n db --prometheus-url http://127.0.0.1:9090
+
+  # Try it without a cluster
+  kubectl kimiscale --demo
+
+  # One decision as JSON, for scripts (exit code 3 when it says to scale)
+  kubectl kimiscale status -o json`
+
 // NewCmd returns the root command of kubectl kimiscale.
 func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(streams)
 	cmd := &cobra.Command{
-		Use:           "kubectl-kimiscale",
+		Use:           "kubectl-kimiscale [DEPLOYMENT | deploy/NAME] [flags]",
 		Short:         "Dashboard to approve, override or auto-apply kimiclaw-db scaling",
+		Long:          rootLong,
+		Example:       rootExample,
+		Args:          cobra.MaximumNArgs(1),
 		SilenceUsage:  true,
-		SilenceErrors: false,
+		SilenceErrors: true,
 		Annotations: map[string]string{
 			cobra.CommandDisplayNameAnnotation: "kubectl kimiscale",
+		},
+		ValidArgsFunction: o.completeDeployments,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
 		},
 	}
 	cmd.SetIn(streams.In)
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
-	demo := cmd.Flags().Bool("demo", false, "run on the embedded demo cluster")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if *demo {
-			_, err := fmt.Fprintln(streams.Out, "demo not built yet")
-			return err
-		}
-		return cmd.Help()
-	}
-	cmd.AddCommand(newVersionCmd(streams))
+	o.addFlags(cmd.PersistentFlags())
+	o.addDashboardFlags(cmd.Flags())
+
+	cmd.AddCommand(
+		newStatusCmd(o),
+		newSimulateCmd(streams),
+		newForecastEvalCmd(streams),
+		newManifestsCmd(o),
+		newConfigCmd(o),
+		newVersionCmd(streams),
+	)
 	return cmd
 }

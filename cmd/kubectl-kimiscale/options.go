@@ -1,0 +1,194 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+const defaultDeployment = "kimiclaw-db"
+
+// Options are the flags and state shared by the dashboard and status.
+type Options struct {
+	streams     genericiooptions.IOStreams
+	configFlags *genericclioptions.ConfigFlags
+
+	ConfigPath string
+	Deployment string
+
+	Prometheus promConfig
+	headers    []string
+
+	Interval   time.Duration
+	PolicyPath string
+	Auto       bool
+	DryRun     bool
+	ReadOnly   bool
+	Demo       bool
+	Headless   bool
+	Speed      float64
+	DebugLog   string
+
+	file fileConfig
+}
+
+// NewOptions returns Options with kubectl's kubeconfig flags.
+func NewOptions(streams genericiooptions.IOStreams) *Options {
+	return &Options{
+		streams:     streams,
+		configFlags: genericclioptions.NewConfigFlags(true),
+		Interval:    15 * time.Second,
+		Speed:       60,
+		Prometheus:  promConfig{Timeout: 5 * time.Second},
+	}
+}
+
+// addFlags registers the flags every cluster-facing command shares.
+func (o *Options) addFlags(fs *pflag.FlagSet) {
+	o.configFlags.AddFlags(fs)
+	fs.StringVar(&o.ConfigPath, "config", defaultConfigPath(), "config file with Prometheus settings, queries and the policy path")
+	fs.StringVar(&o.Prometheus.URL, "prometheus-url", "", "Prometheus base URL, e.g. http://127.0.0.1:9090 (without it, CPU and memory come from metrics.k8s.io)")
+	fs.StringVar(&o.Prometheus.Service, "prometheus-service", "", "reach an in-cluster Prometheus through the API server proxy: NAMESPACE/NAME:PORT")
+	fs.StringVar(&o.Prometheus.BearerTokenFile, "prometheus-bearer-token-file", "", "file holding a bearer token for Prometheus")
+	fs.StringVar(&o.Prometheus.BasicAuthUser, "prometheus-basic-auth-user", "", "basic-auth user name for Prometheus")
+	fs.StringVar(&o.Prometheus.BasicAuthPasswordFile, "prometheus-basic-auth-password-file", "", "file holding the basic-auth password for Prometheus")
+	fs.StringVar(&o.Prometheus.CAFile, "prometheus-ca-file", "", "CA bundle to verify Prometheus' TLS certificate")
+	fs.BoolVar(&o.Prometheus.InsecureSkipTLSVerify, "prometheus-insecure-skip-tls-verify", false, "do not verify Prometheus' TLS certificate (insecure)")
+	fs.StringArrayVar(&o.headers, "prometheus-header", nil, "extra HTTP header for Prometheus as NAME=VALUE, repeatable (e.g. X-Scope-OrgID=tenant)")
+	fs.DurationVar(&o.Prometheus.Timeout, "prometheus-timeout", o.Prometheus.Timeout, "timeout of one poll of Prometheus")
+	fs.DurationVar(&o.Interval, "interval", o.Interval, "poll interval")
+	fs.StringVar(&o.PolicyPath, "policy", "", "policy file (YAML); default: the seed policy")
+}
+
+// addDashboardFlags registers the dashboard's own flags.
+func (o *Options) addDashboardFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Auto, "auto", false, "start with auto-apply requested (needs the Lease kimiscale-<deployment>)")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "send every write as a server-side dry run; nothing changes")
+	fs.BoolVar(&o.ReadOnly, "readonly", false, "never write; the write keys are disabled")
+	fs.BoolVar(&o.Demo, "demo", false, "run on the embedded demo cluster (no Kubernetes needed)")
+	fs.BoolVar(&o.Headless, "headless", false, "with --demo: print one decision line per simulated minute instead of the dashboard")
+	fs.Float64Var(&o.Speed, "speed", o.Speed, "with --demo: simulated seconds per wall second")
+	fs.StringVar(&o.DebugLog, "debug", "", "write a debug log to this file (never to the screen)")
+}
+
+// Complete fills the options from the arguments, the config file and the
+// kubeconfig; flags given on the command line win over the config file.
+func (o *Options) Complete(cmd *cobra.Command, args []string) error {
+	o.Deployment = defaultDeployment
+	if len(args) > 0 {
+		name, err := parseDeploymentArg(args[0])
+		if err != nil {
+			return err
+		}
+		o.Deployment = name
+	}
+	explicit := cmd.Flags().Changed("config")
+	file, err := loadConfig(o.ConfigPath, explicit)
+	if err != nil {
+		return err
+	}
+	o.file = file
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	p := &o.Prometheus
+	fp := file.Prometheus
+	if !changed("prometheus-url") && fp.URL != "" {
+		p.URL = fp.URL
+	}
+	if !changed("prometheus-service") && fp.Service != "" {
+		p.Service = fp.Service
+	}
+	if !changed("prometheus-bearer-token-file") && fp.BearerTokenFile != "" {
+		p.BearerTokenFile = fp.BearerTokenFile
+	}
+	if p.BearerTokenFile == "" {
+		p.BearerToken = fp.BearerToken
+	}
+	if !changed("prometheus-basic-auth-user") && fp.BasicAuthUser != "" {
+		p.BasicAuthUser = fp.BasicAuthUser
+	}
+	if !changed("prometheus-basic-auth-password-file") && fp.BasicAuthPasswordFile != "" {
+		p.BasicAuthPasswordFile = fp.BasicAuthPasswordFile
+	}
+	if p.BasicAuthPasswordFile == "" {
+		p.BasicAuthPassword = fp.BasicAuthPassword
+	}
+	if !changed("prometheus-ca-file") && fp.CAFile != "" {
+		p.CAFile = fp.CAFile
+	}
+	if !changed("prometheus-insecure-skip-tls-verify") && fp.InsecureSkipTLSVerify {
+		p.InsecureSkipTLSVerify = true
+	}
+	if !changed("prometheus-timeout") && fp.Timeout > 0 {
+		p.Timeout = fp.Timeout
+	}
+	p.Queries = fp.Queries
+	p.Headers = map[string]string{}
+	for k, v := range fp.Headers {
+		p.Headers[k] = v
+	}
+	for _, h := range o.headers {
+		k, v, ok := strings.Cut(h, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return fmt.Errorf("--prometheus-header %q: want NAME=VALUE, e.g. X-Scope-OrgID=tenant", h)
+		}
+		p.Headers[strings.TrimSpace(k)] = v
+	}
+	if !changed("interval") && file.Interval > 0 {
+		o.Interval = file.Interval
+	}
+	if !changed("policy") && file.Policy != "" {
+		o.PolicyPath = file.Policy
+	}
+	return nil
+}
+
+// parseDeploymentArg accepts NAME, deploy/NAME, deployment/NAME,
+// deployments/NAME and deployments.apps/NAME, as kubectl does.
+func parseDeploymentArg(arg string) (string, error) {
+	kind, name, found := strings.Cut(arg, "/")
+	if !found {
+		name, kind = arg, ""
+	}
+	switch kind {
+	case "", "deploy", "deployment", "deployments", "deployment.apps", "deployments.apps":
+	default:
+		return "", fmt.Errorf("%q: kimiscale scales Deployments; give NAME or deploy/NAME, not %s/", arg, kind)
+	}
+	if name == "" {
+		return "", fmt.Errorf("%q: the Deployment name is empty; give NAME or deploy/NAME", arg)
+	}
+	return name, nil
+}
+
+// Validate rejects flags that contradict each other.
+func (o *Options) Validate(cmd *cobra.Command) error {
+	changed := func(name string) bool { return cmd.Flags().Lookup(name) != nil && cmd.Flags().Changed(name) }
+	switch {
+	case o.Interval <= 0:
+		return fmt.Errorf("--interval %s: must be positive, e.g. 15s", o.Interval)
+	case o.Prometheus.Timeout <= 0:
+		return fmt.Errorf("--prometheus-timeout %s: must be positive, e.g. 5s", o.Prometheus.Timeout)
+	case o.Prometheus.URL != "" && o.Prometheus.Service != "":
+		return fmt.Errorf("--prometheus-url and --prometheus-service both set: give one (the service is reached through the API server)")
+	case o.Auto && o.ReadOnly:
+		return fmt.Errorf("--auto and --readonly contradict each other: auto-apply writes to the cluster")
+	case o.DryRun && o.ReadOnly:
+		return fmt.Errorf("--dry-run and --readonly contradict each other: --readonly never writes, not even a dry run")
+	case o.Headless && !o.Demo:
+		return fmt.Errorf("--headless works only with --demo; for one decision from a cluster run: kubectl kimiscale status")
+	case !o.Demo && (changed("speed")):
+		return fmt.Errorf("--speed works only with --demo")
+	case o.Demo && (o.Prometheus.URL != "" || o.Prometheus.Service != ""):
+		return fmt.Errorf("--demo brings its own metrics: drop --prometheus-url/--prometheus-service")
+	case o.Demo && (changed("context") || changed("kubeconfig") || changed("cluster") || changed("server")):
+		return fmt.Errorf("--demo runs on an embedded cluster: drop --kubeconfig/--context/--cluster/--server")
+	case o.Speed <= 0:
+		return fmt.Errorf("--speed %g: must be positive (simulated seconds per wall second, default 60)", o.Speed)
+	}
+	return nil
+}

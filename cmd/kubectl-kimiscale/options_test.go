@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/rest"
+)
+
+// run executes the root command with args and returns stdout, stderr and
+// the error.
+func run(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	cmd := NewCmd(streams)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+func TestVersion(t *testing.T) {
+	out, _, err := run(t, "version")
+	require.NoError(t, err)
+	assert.Regexp(t, `^kubectl-kimiscale dev \(commit unknown, built unknown, go1\.\d+`, out)
+}
+
+func TestParseDeploymentArg(t *testing.T) {
+	tests := []struct {
+		arg, want, err string
+	}{
+		{arg: "kimiclaw-db", want: "kimiclaw-db"},
+		{arg: "deploy/web", want: "web"},
+		{arg: "deployment/web", want: "web"},
+		{arg: "deployments.apps/web", want: "web"},
+		{arg: "statefulset/web", err: `"statefulset/web": kimiscale scales Deployments; give NAME or deploy/NAME, not statefulset/`},
+		{arg: "deploy/", err: `"deploy/": the Deployment name is empty; give NAME or deploy/NAME`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.arg, func(t *testing.T) {
+			got, err := parseDeploymentArg(tc.arg)
+			if tc.err != "" {
+				require.EqualError(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestContradictoryFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--auto", "--readonly"}, "--auto and --readonly contradict each other: auto-apply writes to the cluster"},
+		{[]string{"--dry-run", "--readonly"}, "--dry-run and --readonly contradict each other: --readonly never writes, not even a dry run"},
+		{[]string{"--headless"}, "--headless works only with --demo; for one decision from a cluster run: kubectl kimiscale status"},
+		{[]string{"--speed", "10"}, "--speed works only with --demo"},
+		{[]string{"--demo", "--speed", "0"}, "--speed 0: must be positive (simulated seconds per wall second, default 60)"},
+		{[]string{"--prometheus-url", "http://a", "--prometheus-service", "m/p:9090"}, "--prometheus-url and --prometheus-service both set: give one (the service is reached through the API server)"},
+		{[]string{"--demo", "--prometheus-url", "http://a"}, "--demo brings its own metrics: drop --prometheus-url/--prometheus-service"},
+		{[]string{"--demo", "--context", "prod"}, "--demo runs on an embedded cluster: drop --kubeconfig/--context/--cluster/--server"},
+		{[]string{"--interval", "0s"}, "--interval 0s: must be positive, e.g. 15s"},
+		{[]string{"--prometheus-header", "nonsense"}, `--prometheus-header "nonsense": want NAME=VALUE, e.g. X-Scope-OrgID=tenant`},
+		{[]string{"a", "b"}, "accepts at most 1 arg(s), received 2"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, _, err := run(t, tc.args...)
+			require.EqualError(t, err, tc.err)
+		})
+	}
+}
+
+func TestNoTTY(t *testing.T) {
+	_, _, err := run(t, "--demo")
+	require.ErrorIs(t, err, errNoTTY)
+	assert.Contains(t, err.Error(), "kubectl kimiscale status -o json")
+}
+
+func TestNoKubeconfig(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("KUBECONFIG", filepath.Join(dir, "missing"))
+	t.Setenv("HOME", dir)
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	_, _, err := run(t, "status")
+	require.EqualError(t, err, errNoKubeconfig.Error())
+}
+
+func TestUnreachableCluster(t *testing.T) {
+	dir := t.TempDir()
+	kc := filepath.Join(dir, "config")
+	require.NoError(t, os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: gone, context: {cluster: c, user: u, namespace: db}}]
+current-context: gone
+`), 0o600))
+	_, _, err := run(t, "status", "--kubeconfig", kc, "--request-timeout", "2s")
+	require.Error(t, err)
+	assert.Regexp(t, `^cannot reach the Kubernetes API server at https://127\.0\.0\.1:1 \(context gone\): .*connection refused; check --context and --kubeconfig, or try: kubectl kimiscale --demo$`, err.Error())
+}
+
+func TestDeploymentNotFoundSuggests(t *testing.T) {
+	cs := fake.NewClientset(
+		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "kimiclaw-db", Namespace: "db"}},
+		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "api", Namespace: "db"}},
+	)
+	c := &cluster{client: cs, namespace: "db", config: &rest.Config{Host: "https://x"}}
+	_, err := c.checkDeployment(context.Background(), "kimiclaw")
+	require.EqualError(t, err, `deployment "kimiclaw" not found in namespace "db"; Deployments there: api, kimiclaw-db`)
+	c.namespace = "empty"
+	_, err = c.checkDeployment(context.Background(), "kimiclaw")
+	require.EqualError(t, err, `deployment "kimiclaw" not found in namespace "empty", which has no Deployments; pick another with -n NAMESPACE`)
+	d, err := (&cluster{client: cs, namespace: "db"}).checkDeployment(context.Background(), "api")
+	require.NoError(t, err)
+	assert.Equal(t, "api", d.Name)
+}
+
+func TestBadPolicyFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "policy.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("minReplicas: 5\nmaxReplicas: 3\n"), 0o600))
+	_, _, err := run(t, "manifests", "--policy", p)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "policy file "+p)
+	assert.Contains(t, err.Error(), "minReplicas")
+}
+
+func TestConfigFileAndFlagsPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`prometheus:
+  url: http://from-file:9090
+  bearerToken: s3cr3t-token
+  headers: {X-Scope-OrgID: team-a, Authorization: "Bearer abc"}
+  timeout: 7s
+interval: 30s
+policy: policy.yaml
+`), 0o600))
+	out, _, err := run(t, "config", "view", "--config", cfg, "--interval", "20s")
+	require.NoError(t, err)
+	assert.Contains(t, out, "url: http://from-file:9090")
+	assert.Contains(t, out, "interval: 20s", "a flag overrides the file")
+	assert.Contains(t, out, "timeout: 7s")
+	assert.Contains(t, out, "X-Scope-OrgID: team-a")
+	assert.Contains(t, out, "policy: "+filepath.Join(dir, "policy.yaml"), "relative to the config file")
+	assert.NotContains(t, out, "s3cr3t-token")
+	assert.NotContains(t, out, "Bearer abc")
+	assert.Equal(t, 2, strings.Count(out, "REDACTED"))
+
+	out, _, err = run(t, "config", "view", "--config", cfg, "--prometheus-url", "http://flag:9090")
+	require.NoError(t, err)
+	assert.Contains(t, out, "url: http://flag:9090")
+}
+
+func TestConfigFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("prometheus:\n  ulr: http://x\n"), 0o600))
+	_, _, err := run(t, "config", "view", "--config", bad)
+	require.Error(t, err)
+	assert.Equal(t, "config file "+bad+`: unknown field "ulr" (valid keys: prometheus, policy, interval; see the README)`, err.Error())
+
+	_, _, err = run(t, "config", "view", "--config", filepath.Join(dir, "nope.yaml"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nope.yaml: no such file or directory")
+
+	q := filepath.Join(dir, "q.yaml")
+	require.NoError(t, os.WriteFile(q, []byte("prometheus:\n  queries: {latency: up}\n"), 0o600))
+	_, _, err = run(t, "config", "view", "--config", q)
+	require.EqualError(t, err, "config file "+q+": prometheus.queries.latency: unknown metric; valid: cpu, memory, qps, connections")
+}
+
+func TestManifestsFollowPolicy(t *testing.T) {
+	out, _, err := run(t, "manifests", "-n", "db")
+	require.NoError(t, err)
+	for _, want := range []string{
+		"kind: HorizontalPodAutoscaler", "minReplicas: 2", "maxReplicas: 10", "averageUtilization: 70",
+		"averageUtilization: 80", "name: kimiclaw_active_connections", "averageValue: 8k",
+		"stabilizationWindowSeconds: 60", "stabilizationWindowSeconds: 300", "value: 10", "periodSeconds: 60",
+		"kind: VerticalPodAutoscaler", "memory: 2Gi", "cpu: 500m", "memory: 16Gi", `cpu: "4"`,
+		"kind: ConfigMap", "memory_limit: 4GB", `threads: "4"`, "namespace: db",
+	} {
+		assert.Contains(t, out, want)
+	}
+	assert.NotContains(t, out, "kind: Role")
+
+	p := filepath.Join(t.TempDir(), "p.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("minReplicas: 3\nmaxReplicas: 12\n"), 0o600))
+	out, _, err = run(t, "manifests", "--policy", p, "--rbac")
+	require.NoError(t, err)
+	assert.Contains(t, out, "minReplicas: 3")
+	assert.Contains(t, out, "maxReplicas: 12")
+	assert.Contains(t, out, "kimiscale-operator")
+}
+
+func TestHelpShowsKubectlName(t *testing.T) {
+	out, _, err := run(t, "--help")
+	require.NoError(t, err)
+	assert.Contains(t, out, "kubectl kimiscale [DEPLOYMENT | deploy/NAME] [flags]")
+	assert.Contains(t, out, "--namespace")
+	assert.Contains(t, out, "--prometheus-url")
+	var buf bytes.Buffer
+	buf.WriteString(out)
+	assert.NotContains(t, buf.String(), "kubectl-kimiscale [")
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/signal"
+	"syscall"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kimiclaw/kimiscale/ui"
+)
+
+var errNoTTY = errors.New("the dashboard needs a terminal, and standard input or output is not one; " +
+	"for one decision without a terminal run: kubectl kimiscale status -o json")
+
+// Run opens the dashboard (or, with --demo --headless, prints decisions).
+func (o *Options) Run(ctx context.Context) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if !o.Headless && (!isTerminal(o.streams.In) || !isTerminal(o.streams.Out)) {
+		return errNoTTY
+	}
+	logger, closeLog, err := o.logger()
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	src, err := o.buildSources(ctx, logger)
+	if err != nil {
+		return err
+	}
+	if src.notice != "" {
+		fmt.Fprintln(o.streams.ErrOut, "note: "+src.notice)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := src.start(ctx); err != nil {
+		return err
+	}
+	if o.Headless {
+		return src.headless(ctx, o.streams.Out)
+	}
+	p := tea.NewProgram(ui.New(src.deps),
+		tea.WithContext(ctx), tea.WithInput(o.streams.In), tea.WithOutput(o.streams.Out))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// exitScale is status's exit code when the decision is to scale, so
+// scripts and alerts can act on it.
+const exitScale = 3
+
+func newStatusCmd(o *Options) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status [DEPLOYMENT | deploy/NAME]",
+		Short: "Print one scaling decision without a terminal (exit code 3 when it says to scale)",
+		Long: `Read the metrics and the cluster once, decide, and print the decision: action, current and
+target replicas, every reason, the metrics, the forecast, the cooldown and DuckDB's settings.
+Exit code 0 when there is nothing to do, 3 when the decision is to scale, 1 on error.`,
+		Example: `  kubectl kimiscale status -o json
+  kubectl kimiscale status deploy/kimiclaw-db -n db --prometheus-url http://127.0.0.1:9090 -o table
+  kubectl kimiscale status --demo -o yaml`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: o.completeDeployments,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if output != "json" && output != "yaml" && output != "table" {
+				return fmt.Errorf("-o %q: valid formats are json, yaml and table", output)
+			}
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
+			st, err := o.status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := writeStatus(o.streams.Out, st, output); err != nil {
+				return err
+			}
+			if st.Action == core.ActionScaleUp || st.Action == core.ActionScaleDown {
+				return &exitError{code: exitScale, err: errSilent}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: json, yaml or table")
+	cmd.Flags().BoolVar(&o.Demo, "demo", false, "decide on the embedded demo cluster")
+	return cmd
+}
+
+// errSilent is an error that only carries an exit code.
+var errSilent = errors.New("")
+
+// status reads everything once and decides.
+func (o *Options) status(ctx context.Context) (core.Status, error) {
+	logger, closeLog, err := o.logger()
+	if err != nil {
+		return core.Status{}, err
+	}
+	defer closeLog()
+	src, err := o.buildSources(ctx, logger)
+	if err != nil {
+		return core.Status{}, err
+	}
+	if src.notice != "" {
+		fmt.Fprintln(o.streams.ErrOut, "note: "+src.notice)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := src.start(ctx); err != nil {
+		return core.Status{}, err
+	}
+	deps := src.deps
+	state, err := src.state(ctx)
+	if err != nil {
+		return core.Status{}, err
+	}
+	now := deps.Clock.Now()
+	hist := core.NewHistory(int(deps.Backfill/deps.Interval) + 16)
+	if back, err := deps.Metrics.Backfill(ctx, now.Add(-deps.Backfill), now, deps.Interval); err == nil {
+		for m, samples := range back {
+			for _, s := range samples {
+				hist.Series(m).Push(s)
+			}
+		}
+	}
+	snap, err := deps.Metrics.Poll(ctx)
+	if err != nil {
+		return core.Status{}, fmt.Errorf("read metrics: %w", err)
+	}
+	hist.Add(snap)
+	d := core.Decide(core.Input{
+		Policy: deps.Policy, Current: state.Replicas, Ready: state.ReadyReplicas, Snapshot: snap,
+		History: hist, LastScale: state.LastScale, PollInterval: deps.Interval,
+	}, now)
+	var rec *core.DuckDBSettings
+	if r, err := core.RecommendDuckDB(deps.Policy, state.Limits); err == nil {
+		rec = &r.Settings
+	}
+	return core.NewStatus(d, state.DuckDB, rec), nil
+}
+
+// writeStatus prints st as json, yaml or a table.
+func writeStatus(w io.Writer, st core.Status, output string) error {
+	switch output {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	case "yaml":
+		b, err := yaml.Marshal(st)
+		if err != nil {
+			return fmt.Errorf("render yaml: %w", err)
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "ACTION\t%s\n", st.Action)
+	fmt.Fprintf(tw, "REPLICAS\t%d -> %d\n", st.Current, st.Target)
+	for _, r := range st.Reasons {
+		fmt.Fprintf(tw, "REASON\t%s: %s\n", r.Code, r.Message)
+	}
+	return tw.Flush()
+}
+
+func demoAuditPath() string {
+	return filepath.Join(os.TempDir(), "kimiscale-demo-audit.log")
+}
