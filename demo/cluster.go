@@ -85,12 +85,17 @@ type Cluster struct {
 	trace    loop
 	startup  time.Duration
 
-	stepMu    sync.Mutex // serializes steps; guards the fields below
-	model     *sim.Model
-	hpa       hpaController
-	next      time.Time // the next step's simulated time
-	pods      []podState
-	podSeq    int
+	stepMu sync.Mutex // serializes steps; guards the fields below
+	model  *sim.Model
+	hpa    hpaController
+	next   time.Time // the next step's simulated time
+	pods   []podState
+	podSeq int
+	// rev counts pod template changes (restarts); template is the last
+	// restartedAt seen; surge is the rollout's extra pod, nil when none.
+	rev       int
+	template  string
+	surge     *surgePod
 	status    deploymentStatus // as last written
 	hpaStatus []byte           // the HPA status patch last written
 
@@ -111,7 +116,18 @@ type stepRecord struct {
 type podState struct {
 	name  string
 	ready bool
+	rev   int // the pod template revision it was created from
 }
+
+// surgePod is the extra pod of a rolling restart.
+type surgePod struct {
+	name    string
+	readyAt time.Time
+}
+
+// restartedAtAnnotation is what kubectl rollout restart (and kimiscale's
+// DuckDB apply) sets on the pod template.
+const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
 
 // New builds the cluster: it replays the warm-up, seeds the clientset and
 // takes the first step at the start.
@@ -288,6 +304,10 @@ func (c *Cluster) step(ctx context.Context, t time.Time) error {
 	if err != nil {
 		return fmt.Errorf("get deployment: %w", err)
 	}
+	if tmpl := dep.Spec.Template.Annotations[restartedAtAnnotation]; tmpl != c.template {
+		c.template = tmpl
+		c.rev++
+	}
 	spec := ptr.Deref(dep.Spec.Replicas, 1)
 	if spec != c.model.Replicas() {
 		if err := c.model.Scale(spec, t); err != nil {
@@ -300,10 +320,13 @@ func (c *Cluster) step(ctx context.Context, t time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := c.syncStatus(ctx, dep, t); err != nil {
+	if err := c.syncPods(ctx, t); err != nil {
 		return err
 	}
-	if err := c.syncPods(ctx, t); err != nil {
+	if err := c.rollPods(ctx, t); err != nil {
+		return err
+	}
+	if err := c.syncStatus(ctx, dep, t); err != nil {
 		return err
 	}
 	c.publish(stepRecord{Reading: r, hpa: hpa, lastScale: dep.Annotations[lastScaleAnnotation]})
@@ -425,10 +448,19 @@ type deploymentStatus struct {
 // syncStatus writes the Deployment's status when it changed.
 func (c *Cluster) syncStatus(ctx context.Context, dep *appsv1.Deployment, t time.Time) error {
 	ready := c.model.Ready(t)
+	var updated, surge int32
+	for _, p := range c.pods {
+		if p.rev == c.rev {
+			updated++
+		}
+	}
+	if c.surge != nil {
+		surge, updated = 1, updated+1
+	}
 	st := deploymentStatus{
 		ObservedGeneration:  dep.Generation,
-		Replicas:            c.model.Replicas(),
-		UpdatedReplicas:     c.model.Replicas(),
+		Replicas:            c.model.Replicas() + surge,
+		UpdatedReplicas:     updated,
 		ReadyReplicas:       ready,
 		AvailableReplicas:   ready,
 		UnavailableReplicas: c.model.Replicas() - ready,
@@ -467,7 +499,7 @@ func (c *Cluster) syncPods(ctx context.Context, t time.Time) error {
 			if _, err := pods.Create(ctx, pod(c.ns, c.name, name, at.Add(-c.startup), ready), metav1.CreateOptions{}); err != nil {
 				return fmt.Errorf("create pod %s: %w", name, err)
 			}
-			c.pods = append(c.pods, podState{name: name, ready: ready})
+			c.pods = append(c.pods, podState{name: name, ready: ready, rev: c.rev})
 			continue
 		}
 		if c.pods[i].ready != ready {
@@ -477,6 +509,54 @@ func (c *Cluster) syncPods(ctx context.Context, t time.Time) error {
 			c.pods[i].ready = ready
 		}
 	}
+	return nil
+}
+
+// rollPods replaces the pods of an older template one at a time, as a
+// rolling update with maxSurge 1 and maxUnavailable 0 does: a new pod starts
+// beside the replicas, and once it is ready it takes the place of the oldest
+// pod of an older template, which goes. Every replica keeps serving
+// throughout, so the simulated load does not change; the pods and the
+// Deployment's updatedReplicas show the rollout.
+func (c *Cluster) rollPods(ctx context.Context, t time.Time) error {
+	pods := c.cs.CoreV1().Pods(c.ns)
+	old := -1
+	for i, p := range c.pods {
+		if p.rev != c.rev {
+			old = i
+			break
+		}
+	}
+	switch {
+	case c.surge == nil && old < 0:
+		return nil
+	case c.surge == nil:
+		name := podName(c.name, c.podSeq)
+		c.podSeq++
+		if _, err := pods.Create(ctx, pod(c.ns, c.name, name, t, false), metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("create pod %s: %w", name, err)
+		}
+		c.surge = &surgePod{name: name, readyAt: t.Add(c.startup)}
+		return nil
+	case c.surge.readyAt.After(t):
+		return nil
+	}
+	surge := c.surge
+	c.surge = nil
+	if old < 0 { // scaled down meanwhile: nothing left to replace
+		if err := pods.Delete(ctx, surge.name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete pod %s: %w", surge.name, err)
+		}
+		return nil
+	}
+	prev := c.pods[old]
+	if _, err := pods.UpdateStatus(ctx, pod(c.ns, c.name, surge.name, surge.readyAt.Add(-c.startup), prev.ready), metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("ready pod %s: %w", surge.name, err)
+	}
+	if err := pods.Delete(ctx, prev.name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete pod %s: %w", prev.name, err)
+	}
+	c.pods[old] = podState{name: surge.name, ready: prev.ready, rev: c.rev}
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
@@ -360,4 +361,61 @@ func BenchmarkStep(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A rollout restart (what kimiscale's DuckDB apply does) replaces every
+// pod one at a time with a new one, while the replicas keep serving.
+func TestRestartRollsThePods(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := newCluster(t, Options{Trace: flatThenStep(t0, 300, 120, 300, 0), Start: 30 * time.Minute, Capacity: 100})
+	ctx := context.Background()
+	spec, _, _, _ := state(t, c)
+	if spec != 5 {
+		t.Fatalf("spec = %d, want 5 for 300 at 100 per replica and 70 %%", spec)
+	}
+	before := podNames(t, c)
+	patch := []byte(`{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"2025-01-01T00:30:00Z"}}}}}`)
+	if _, err := c.Clientset().AppsV1().Deployments(c.Namespace()).Patch(ctx, c.Deployment(), types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatalf("patch template: %v", err)
+	}
+	sawRollout := false
+	for range 4 * 10 { // 10 minutes: 5 pods, one a minute
+		advance(t, c, Step)
+		d, err := c.Clientset().AppsV1().Deployments(c.Namespace()).Get(ctx, c.Deployment(), metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("get deployment: %v", err)
+		}
+		if d.Status.ReadyReplicas != 5 {
+			t.Fatalf("at %s: %d ready, want 5 throughout the rollout", c.Latest().At, d.Status.ReadyReplicas)
+		}
+		if d.Status.UpdatedReplicas < 5 || d.Status.Replicas > 5 {
+			sawRollout = true
+		}
+	}
+	after := podNames(t, c)
+	if !sawRollout || len(after) != 5 {
+		t.Fatalf("rollout seen = %v, %d pods after, want a rollout and 5 pods", sawRollout, len(after))
+	}
+	for name := range after {
+		if before[name] {
+			t.Errorf("pod %s survived the restart", name)
+		}
+	}
+	d, _ := c.Clientset().AppsV1().Deployments(c.Namespace()).Get(ctx, c.Deployment(), metav1.GetOptions{})
+	if d.Status.UpdatedReplicas != 5 || d.Status.Replicas != 5 {
+		t.Errorf("status after the rollout: %d updated of %d, want 5 of 5", d.Status.UpdatedReplicas, d.Status.Replicas)
+	}
+}
+
+func podNames(t *testing.T, c *Cluster) map[string]bool {
+	t.Helper()
+	list, err := c.Clientset().CoreV1().Pods(c.Namespace()).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("list pods: %v", err)
+	}
+	out := map[string]bool{}
+	for _, p := range list.Items {
+		out[p.Name] = true
+	}
+	return out
 }
