@@ -24,7 +24,10 @@
 //     bounds) and writes spec.replicas through the scale subresource, with
 //     the HPA's status and conditions;
 //  4. brings Deployment status and the pods in line: new pods become ready
-//     after the startup delay (60 s), removed pods go at once.
+//     after the startup delay (60 s), removed pods go at once, and a new
+//     restartedAt on the pod template (a rollout restart, as kimiscale's
+//     DuckDB apply makes) replaces the pods one at a time with maxSurge 1
+//     and maxUnavailable 0, every replica serving throughout.
 //
 // Before the start the cluster replays two days of the trace through the
 // same steps without the clientset, so Backfill has history (two daily
