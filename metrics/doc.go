@@ -27,11 +27,15 @@
 //
 // Prometheus writes staleness markers when a target stops answering or a
 // series disappears, so an instant selector returns nothing at once and the
-// reading becomes ReadingEmpty. A rate over a range would go on returning
-// the old samples' rate for the whole range; the default queries therefore
-// keep a rate only while its raw series is still present
-// ("rate(x[r]) and x"), so a stopped exporter empties every reading within
-// one scrape.
+// reading becomes ReadingEmpty. Two holes remain, and the default queries
+// close both (see DefaultQueries): a rate over a range goes on returning the
+// old samples' rate for the whole range, so a rate counts only while its raw
+// series is present ("rate(x[r]) and x"); and a series that vanished while
+// Prometheus itself was down gets no marker, so an instant selector would
+// return its last value for 5 minutes as if current, so a gauge counts only
+// with a sample within the range ("x and last_over_time(x[r])"). A stopped
+// exporter thus empties every reading within a scrape or two, and a pod
+// deleted during a Prometheus restart stops counting after one range.
 //
 // # Secrets
 //

@@ -162,10 +162,9 @@ func (d describer) httpError(e *v1.Error) string {
 	return status + ": " + shorten(line, 160)
 }
 
-func looksLikeHTML(body string) bool {
-	b := strings.ToLower(strings.TrimSpace(body))
-	return strings.HasPrefix(b, "<!doctype html") || strings.HasPrefix(b, "<html") || strings.HasPrefix(b, "<")
-}
+// looksLikeHTML is true for a body that starts with a tag: an HTML page
+// (or XML), never Prometheus' JSON.
+func looksLikeHTML(body string) bool { return strings.HasPrefix(strings.TrimSpace(body), "<") }
 
 func shorten(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
