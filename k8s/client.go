@@ -232,17 +232,55 @@ func (c *Client) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	informers := []cache.SharedIndexInformer{c.deployments, c.hpas, c.configMaps, c.events}
+	watches := []*watched{
+		{what: "deployment " + c.name, inf: c.deployments},
+		{what: "horizontalpodautoscalers", inf: c.hpas},
+		{what: "configmap " + ConfigMapName, inf: c.configMaps},
+		{what: "events", inf: c.events},
+	}
 	if vpa != nil {
-		informers = append(informers, vpa)
+		watches = append(watches, &watched{what: "verticalpodautoscaler " + VPAName, inf: vpa, optional: true})
 	}
-	synced := make([]cache.InformerSynced, 0, len(informers))
-	for _, inf := range informers {
-		go inf.RunWithContext(ctx)
-		synced = append(synced, inf.HasSynced)
+	for _, w := range watches {
+		if err := w.inf.SetWatchErrorHandlerWithContext(w.handle); err != nil {
+			return fmt.Errorf("watch %s: %w", w.what, err)
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		w.stop = cancel
+		go w.inf.RunWithContext(wctx)
 	}
-	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
-		return fmt.Errorf("watch %s/%s and its HPA, ConfigMap and Events: caches not synced: %w", c.ns, c.name, context.Cause(ctx))
+	// Wait for every cache, but fail at once (rather than wait forever while
+	// the reflector retries) when the server refuses a list: RBAC will not
+	// change by waiting. The VPA is optional: without the right to read it
+	// the dashboard runs without it.
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		pending := 0
+		for _, w := range watches {
+			if w.inf.HasSynced() || w.dropped {
+				continue
+			}
+			if err := w.refused(); err != nil {
+				if !w.optional {
+					return fmt.Errorf("watch %s in namespace %s: %w", w.what, c.ns, err)
+				}
+				c.log.Warn("running without the VPA", "err", err)
+				w.stop()
+				w.dropped = true
+				vpa = nil
+				continue
+			}
+			pending++
+		}
+		if pending == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("watch %s/%s and its HPA, ConfigMap and Events: caches not synced: %w", c.ns, c.name, context.Cause(ctx))
+		case <-tick.C:
+		}
 	}
 	c.mu.Lock()
 	c.vpa = vpa
@@ -250,6 +288,36 @@ func (c *Client) Start(ctx context.Context) error {
 	c.mu.Unlock()
 	c.log.Info("watching cluster state", "namespace", c.ns, "deployment", c.name, "vpa", vpa != nil)
 	return nil
+}
+
+// watched is one informer Start runs, with the error that refused its list.
+type watched struct {
+	what     string
+	inf      cache.SharedIndexInformer
+	optional bool // the dashboard works without it
+	dropped  bool // optional and refused: stopped, not waited for
+	stop     context.CancelFunc
+
+	mu  sync.Mutex
+	err error // the last Forbidden or Unauthorized error
+}
+
+// handle is the informer's watch error handler: client-go's default (log
+// and retry with backoff), and remember a refusal.
+func (w *watched) handle(ctx context.Context, r *cache.Reflector, err error) {
+	cache.DefaultWatchErrorHandler(ctx, r, err)
+	if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+		w.mu.Lock()
+		w.err = err
+		w.mu.Unlock()
+	}
+}
+
+// refused is the error that refused the list, nil if none.
+func (w *watched) refused() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
 }
 
 // vpaInformer returns an informer for the VPA when Dynamic is set and the

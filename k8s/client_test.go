@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -21,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
@@ -366,5 +369,48 @@ func TestStateFollowsWatch(t *testing.T) {
 	}
 	if n := len(f.cs.Actions()) - before; n != 0 {
 		t.Errorf("5 State() calls sent %d requests, want 0", n)
+	}
+}
+
+func TestStartFailsFastWhenAListIsForbidden(t *testing.T) {
+	cs := k8sfake.NewClientset(newDeployment(2))
+	cs.PrependReactor("list", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "events"}, "", errors.New("RBAC: no list"))
+	})
+	c, err := New(Options{Client: cs, Namespace: testNS, Deployment: testDep, User: testUser, AuditLogPath: filepath.Join(t.TempDir(), "a.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	began := time.Now()
+	err = c.Start(ctx)
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "watch events in namespace prod") {
+		t.Fatalf("Start() = %v, want Forbidden naming the events watch", err)
+	}
+	if d := time.Since(began); d > 10*time.Second {
+		t.Errorf("Start took %v to report a refused list", d)
+	}
+}
+
+func TestStartWithoutRightToReadVPA(t *testing.T) {
+	cs := k8sfake.NewClientset(newDeployment(2))
+	cs.Resources = []*metav1.APIResourceList{{GroupVersion: "autoscaling.k8s.io/v1", APIResources: []metav1.APIResource{{Name: "verticalpodautoscalers", Namespaced: true, Kind: "VerticalPodAutoscaler"}}}}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{vpaGVR: "VerticalPodAutoscalerList"})
+	dyn.PrependReactor("list", "verticalpodautoscalers", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "autoscaling.k8s.io", Resource: "verticalpodautoscalers"}, "", errors.New("RBAC"))
+	})
+	c, err := New(Options{Client: cs, Dynamic: dyn, Namespace: testNS, Deployment: testDep, User: testUser, AuditLogPath: filepath.Join(t.TempDir(), "a.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
+		t.Fatalf("Start() = %v, want the dashboard to run without the VPA", err)
+	}
+	st, err := c.State(ctx)
+	if err != nil || st.VPA != nil || st.Replicas != 2 {
+		t.Errorf("State() = VPA %v replicas %d, %v; want no VPA, 2 replicas", st.VPA, st.Replicas, err)
 	}
 }
