@@ -47,7 +47,7 @@ type Options struct {
 	From, To time.Time
 	// Step is how often the policies decide; zero means DefaultStep.
 	Step time.Duration
-	// Predictive tunes the predictive policy; the zero value means
+	// Predictive tunes the predictive policy; nil means
 	// DefaultPredictive().
 	Predictive *PredictiveOptions
 }
@@ -156,8 +156,8 @@ func newEnv(trace []core.Sample, opts Options) (*env, error) {
 	if p.MinReplicas == 0 && p.MaxReplicas == 0 && len(p.Rules) == 0 {
 		p = core.DefaultPolicy()
 	}
-	if p.MinReplicas < 1 || p.MaxReplicas < p.MinReplicas {
-		return nil, fmt.Errorf("policy bounds %d..%d: want 1 <= min <= max", p.MinReplicas, p.MaxReplicas)
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
 	}
 	cpu, ok := p.Rule(core.MetricCPU)
 	if !ok || !(cpu.Up > 0) {

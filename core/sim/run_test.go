@@ -187,6 +187,8 @@ func TestRunErrors(t *testing.T) {
 		want  string
 	}{
 		{"empty trace", nil, Options{}, "trace is empty"},
+		{"invalid policy", trace, Options{Policy: func() core.Policy { p := core.DefaultPolicy(); p.MaxReplicas = 1; return p }()}, "maxReplicas"},
+		{"no replicas", trace, Options{Policy: func() core.Policy { p := core.DefaultPolicy(); p.MinReplicas = 0; return p }()}, "minReplicas"},
 		{"unknown policy", trace, Options{Compare: []string{"hpa", "magic"}}, `unknown policy "magic"`},
 		{"duplicate policy", trace, Options{Compare: []string{"hpa", "hpa"}}, "twice"},
 		{"negative capacity", trace, Options{Capacity: -1}, "capacity"},
