@@ -63,11 +63,13 @@
 //     linear forecast, HPA behaviour and cooldown), fed the readings and a
 //     bounded history as the dashboard does, applying Decision.Target every
 //     step and recording LastScale and ScaleHistory as the dashboard would.
-//   - hpa: the Kubernetes HPA on CPU alone (core.ResourceReplicas on the
-//     ready pods against the CPU up-threshold with the policy's tolerance,
-//     starting pods counted as idle on a scale-up, as upstream does), then
-//     core.Normalize with the policy's behaviour and bounds. No forecast, no
-//     cooldown.
+//   - hpa: the Kubernetes HPA on CPU alone, as upstream computes it:
+//     core.ResourceReplicas against the CPU up-threshold with the policy's
+//     tolerance (utilization in whole percent of the requests, the ready
+//     pods only, starting pods counted as idle on a scale-up), then
+//     core.Normalize with the policy's behaviour and bounds (stabilization
+//     windows hold the recommendations strictly newer than now − window).
+//     No forecast, no cooldown.
 //   - predictive: kimiscale's best; see Predictive.
 //   - oracle: knows the whole trace. It requests, Startup ahead, the fewest
 //     replicas that keep u at or under the up-threshold at every step: the
