@@ -28,11 +28,11 @@
 // Prometheus writes staleness markers when a target stops answering or a
 // series disappears, so an instant selector returns nothing at once and the
 // reading becomes ReadingEmpty. Two holes remain, and the default queries
-// close both (see DefaultQueries): a rate over a range goes on returning the
-// old samples' rate for the whole range, so a rate counts only while its raw
-// series is present ("rate(x[r]) and x"); and a series that vanished while
-// Prometheus itself was down gets no marker, so an instant selector would
-// return its last value for 5 minutes as if current, so a gauge counts only
+// close both (see DefaultQueries). A rate over a range goes on returning the
+// old samples' rate for the whole range: a rate counts only while its raw
+// series is present ("rate(x[r]) and x"). A series that vanished while
+// Prometheus itself was down gets no marker, and an instant selector would
+// return its last value for 5 minutes as if current: a gauge counts only
 // with a sample within the range ("x and last_over_time(x[r])"). A stopped
 // exporter thus empties every reading within a scrape or two, and a pod
 // deleted during a Prometheus restart stops counting after one range.
