@@ -138,7 +138,7 @@ func ceilDiv(x, y float64) int32 {
 // help, only the oracle avoids it; the hpa's up-window ignores it.
 func TestSpikeShorterThanStartup(t *testing.T) {
 	var trace []core.Sample
-	for i := range 80 { // 20 minutes of 15 s samples
+	for i := range 160 { // 40 minutes of 15 s samples
 		v := 100.0
 		if i == 40 || i == 41 {
 			v = 250
@@ -152,6 +152,23 @@ func TestSpikeShorterThanStartup(t *testing.T) {
 			t.Errorf("%s: violation minutes = %v, want 0.5 (the whole spike)", name, p.ViolationMinutes)
 		}
 	}
+	// predictive asks at once (too late for this spike), then holds the
+	// replicas for its 10-minute down-window after the last high
+	// recommendation, and is back at 2 by the end.
+	p := result(t, rep, PolicyPredictive)
+	spike := t0.Add(10 * time.Minute)
+	if at, to := firstScale(p); !at.Equal(spike) || to != 4 {
+		t.Errorf("predictive first scale = %d at %s, want 4 at %s", to, at, spike)
+	}
+	for _, pt := range p.Timeline {
+		if pt.T.After(spike) && pt.T.Before(spike.Add(15*time.Second+DefaultPredictive().DownWindow)) && pt.Replicas < 4 {
+			t.Errorf("predictive at %s: %d replicas, want the spike's 4 held for the down-window", pt.T, pt.Replicas)
+			break
+		}
+	}
+	if last := p.Timeline[len(p.Timeline)-1]; last.Replicas != 2 {
+		t.Errorf("predictive at the end: %d replicas, want 2", last.Replicas)
+	}
 	if h := result(t, rep, PolicyHPA); h.ScaleEvents != 0 {
 		t.Errorf("hpa: scale events = %d, want 0: the 60 s up-window ignores a 30 s spike", h.ScaleEvents)
 	}
@@ -160,8 +177,8 @@ func TestSpikeShorterThanStartup(t *testing.T) {
 		t.Errorf("oracle: %v violation, %v above, want 0 and 0", o.ViolationMinutes, o.MinutesAboveThreshold)
 	}
 	// Up a startup before the spike, down right after it.
-	if o.ScaleEvents != 2 || o.ReplicaMinutes != 20*2+1.5*2 {
-		t.Errorf("oracle: %d events, %v replica-minutes, want 2 and %v", o.ScaleEvents, o.ReplicaMinutes, 20*2+1.5*2)
+	if o.ScaleEvents != 2 || o.ReplicaMinutes != 40*2+1.5*2 {
+		t.Errorf("oracle: %d events, %v replica-minutes, want 2 and %v", o.ScaleEvents, o.ReplicaMinutes, 40*2+1.5*2)
 	}
 }
 
