@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"slices"
 	"strings"
 	"time"
 
@@ -127,6 +128,9 @@ func (o *Options) buildSources(ctx context.Context, logger *slog.Logger) (*sourc
 	if err != nil {
 		return nil, err
 	}
+	if o.Prometheus.URL == "" && o.Prometheus.Service == "" {
+		deps.Policy = withoutRules(deps.Policy, core.MetricQPS, core.MetricConnections)
+	}
 	src.deps = deps
 	return src, nil
 }
@@ -158,9 +162,9 @@ func (o *Options) metricsSource(c *cluster, selector string, logger *slog.Logger
 	}
 	switch {
 	case pc.Service != "":
-		u, err := serviceProxyURL(c.config, pc.Service)
+		u, err := metrics.ServiceProxyURL(c.config.Host, pc.Service)
 		if err != nil {
-			return nil, "", err
+			return nil, "", fmt.Errorf("--prometheus-service: %w", err)
 		}
 		rt, err := rest.TransportFor(c.config)
 		if err != nil {
@@ -192,19 +196,22 @@ func (o *Options) metricsSource(c *cluster, selector string, logger *slog.Logger
 }
 
 const noPrometheusNotice = "no --prometheus-url or --prometheus-service given: CPU and memory come from " +
-	"metrics.k8s.io (metrics-server); QPS and connections are shown as unavailable, and with metrics " +
-	"unusable auto-apply stays paused. Point kimiscale at Prometheus for all four metrics."
+	"metrics.k8s.io (metrics-server) and decide alone; QPS and connections are shown as unavailable and " +
+	"their rules are left out. Point kimiscale at Prometheus for all four metrics."
 
-// serviceProxyURL turns NAMESPACE/NAME:PORT into the API server's service
-// proxy URL for that Prometheus.
-func serviceProxyURL(cfg *rest.Config, svc string) (string, error) {
-	ns, rest, ok := strings.Cut(svc, "/")
-	name, port, ok2 := strings.Cut(rest, ":")
-	if !ok || !ok2 || ns == "" || name == "" || port == "" {
-		return "", fmt.Errorf("--prometheus-service %q: want NAMESPACE/NAME:PORT, e.g. monitoring/prometheus-operated:9090", svc)
+// withoutRules drops the rules of metrics the source cannot provide at all
+// (metrics.k8s.io has no QPS or connections): a metric that can never be
+// read is not "stale", and keeping its rule would block every scale-down
+// and auto-apply for good.
+func withoutRules(p core.Policy, drop ...core.Metric) core.Policy {
+	rules := make([]core.Rule, 0, len(p.Rules))
+	for _, r := range p.Rules {
+		if !slices.Contains(drop, r.Metric) {
+			rules = append(rules, r)
+		}
 	}
-	host := strings.TrimSuffix(cfg.Host, "/")
-	return fmt.Sprintf("%s/api/v1/namespaces/%s/services/%s:%s/proxy/", host, ns, name, port), nil
+	p.Rules = rules
+	return p
 }
 
 // backfillFor is how much history to backfill at start: an hour at least,

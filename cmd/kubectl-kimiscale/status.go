@@ -91,7 +91,12 @@ func (o *Options) status(ctx context.Context) (core.Status, error) {
 	}
 	now := deps.Clock.Now()
 	hist := core.NewHistory(int(deps.Backfill/deps.Interval) + 16)
-	if back, err := deps.Metrics.Backfill(ctx, now.Add(-deps.Backfill), now, deps.Interval); err == nil {
+	// A partial backfill still feeds the forecast; what is missing shows as
+	// a forecast that cannot run, not as an error.
+	if back, err := deps.Metrics.Backfill(ctx, now.Add(-deps.Backfill), now, deps.Interval); back != nil {
+		if err != nil {
+			fmt.Fprintln(o.streams.ErrOut, "note: backfill: "+err.Error())
+		}
 		for m, samples := range back {
 			for _, s := range samples {
 				hist.Series(m).Push(s)
