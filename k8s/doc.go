@@ -10,6 +10,8 @@
 // autoscaling.k8s.io/v1 VerticalPodAutoscaler CRD is served (absent CRD:
 // no VPA, not an error). State and Events read the watch caches; a poll
 // sends no request. Watches that break re-list and resume by themselves.
+// Start fails at once, naming the watch, when RBAC refuses one (except the
+// VPA's, which is then left out).
 //
 // # Writing replicas
 //
@@ -84,8 +86,9 @@
 //
 // Auto-apply runs only while this console holds the Lease
 // kimiscale-<deployment> (Acquire, client-go leaderelection, identity
+// user@host#<random>, so two consoles of one user cannot both lead; shown as
 // user@host); losing it is reported on the channel the moment the elector
-// gives up. Access asks SelfSubjectAccessReviews for each write; the Roles
+// gives up, and a console that releases it (or ends) hands it over at once. Access asks SelfSubjectAccessReviews for each write; the Roles
 // kimiscale-viewer and kimiscale-operator in deploy/rbac.yaml grant exactly
 // what the reads and writes need.
 //
