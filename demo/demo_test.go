@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -418,4 +419,22 @@ func podNames(t *testing.T, c *Cluster) map[string]bool {
 		out[p.Name] = true
 	}
 	return out
+}
+
+func TestAccessAllowedInTheDemo(t *testing.T) {
+	c, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := k8s.New(k8s.Options{Client: c.Clientset(), Namespace: c.Namespace(), Deployment: c.Deployment(), User: "you@demo", Clock: c.Clock(), AuditLogPath: filepath.Join(t.TempDir(), "audit.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := kc.Access(context.Background())
+	if err != nil {
+		t.Fatalf("Access() error = %v, want the demo to allow everything", err)
+	}
+	if acc.ReadOnly() || len(acc.Missing) > 0 {
+		t.Fatalf("Access() = %+v, want every write allowed", acc)
+	}
 }
