@@ -57,12 +57,10 @@ func (m *Model) cooldownBlocks(dir core.Direction) bool {
 	return c.Blocks == dir && dir != core.DirectionNone && (c.Until.IsZero() || c.Until.After(m.now))
 }
 
-// via says how a scale is written.
+// via says how a scale is written. A pinned HPA never gets here:
+// cannotScale refuses first, as the actuator would.
 func (m *Model) via() string {
 	if h := m.state.HPA; h != nil {
-		if h.Pinned() {
-			return fmt.Sprintf("through HPA %s (pinned: min = max = the new count)", h.Name)
-		}
 		return fmt.Sprintf("through HPA %s, since the HPA would undo a direct write", h.Name)
 	}
 	return "through the scale subresource of deployment/" + m.deps.Deployment
@@ -98,7 +96,14 @@ func (m *Model) scaleDialog(n int32, reason string) *dialog {
 
 // cannotScale says why this console may not scale now, "" if it may.
 func (m *Model) cannotScale() string {
-	if m.access == nil || m.state == nil {
+	if m.state == nil {
+		return ""
+	}
+	if h := m.state.HPA; h.Pinned() {
+		return fmt.Sprintf("HPA %s is pinned at %d: scaling is refused while it is pinned; P unpins it (restores %d..%d)",
+			h.Name, h.Bounds.Min, h.PinnedFrom.Min, h.PinnedFrom.Max)
+	}
+	if m.access == nil {
 		return ""
 	}
 	if m.state.HPA != nil && !m.access.HPA {
@@ -149,34 +154,41 @@ func (m Model) startOverride() (tea.Model, tea.Cmd) {
 		m.status = why
 		return m, nil
 	}
-	in := newOverrideInput(m.state.Replicas, m.deps.Policy.MinReplicas, m.deps.Policy.MaxReplicas)
-	m.override = &in
+	r := m.state.Replicas
+	in := newCountInput(countOverride, r, r, m.deps.Policy.MinReplicas, m.deps.Policy.MaxReplicas)
+	m.input = &in
 	return m, nil
 }
 
-// handleOverrideKey edits the field; enter reviews a valid count.
-func (m Model) handleOverrideKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+// handleInputKey edits the replica-count field; enter reviews a valid
+// count: an override opens the scale confirmation, a pin the pin one.
+func (m Model) handleInputKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
 	case "esc":
-		m.override = nil
-		m.status = "override cancelled"
+		m.status = m.input.purpose.String() + " cancelled"
+		m.input = nil
 		return m, nil
 	case "enter":
-		n, err := m.override.value()
+		n, err := m.input.value()
 		if err != nil {
 			m.status = err.Error()
 			return m, nil
 		}
-		if n == m.state.Replicas {
-			m.status = fmt.Sprintf("%d is the current count: nothing to change", n)
-			return m, nil
+		switch m.input.purpose {
+		case countOverride:
+			if n == m.state.Replicas {
+				m.status = fmt.Sprintf("%d is the current count: nothing to change", n)
+				return m, nil
+			}
+			m.dialog = m.scaleDialog(n, fmt.Sprintf("override by %s to %d", m.deps.User, n))
+		case countPin:
+			m.dialog = m.pinDialog(m.input.hpa, n)
 		}
-		m.override = nil
-		m.dialog = m.scaleDialog(n, fmt.Sprintf("override by %s to %d", m.deps.User, n))
+		m.input = nil
 		return m, nil
 	}
-	o, cmd := m.override.Update(msg)
-	m.override = &o
+	o, cmd := m.input.Update(msg)
+	m.input = &o
 	return m, cmd
 }
 
@@ -301,20 +313,22 @@ func (m Model) handleDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	m.dialog = nil
 	switch d.kind {
-	case dialogScale:
+	case dialogScale, dialogPin:
 		if d.blocked {
-			b := &dialog{kind: dialogBypass, confirm: "Bypass", scale: d.scale}
-			b.scale.BypassCooldown = true
-			b.title = "Bypass the cooldown?"
-			b.lines = append([]string{
-				fmt.Sprintf("The cooldown exists to stop flapping; scaling %d → %d now goes through it.", d.scale.From, d.scale.To),
-				fmt.Sprintf("This is recorded with the change (bypassCooldown, by %s).", m.deps.User),
-			}, d.lines[:2]...)
-			m.dialog = b
+			m.dialog = m.bypassDialog(d)
 			return m, nil
 		}
+		if d.kind == dialogPin {
+			return m.startWrite(m.pinCmd(d.pin))
+		}
 		return m.startWrite(m.scaleCmd(d.scale))
+	case dialogUnpin:
+		return m.startWrite(m.pinCmd(d.pin))
 	case dialogBypass:
+		if d.bypassOf == dialogPin {
+			m.addLog(m.now, logInfo, fmt.Sprintf("cooldown bypass confirmed by %s for the pin at %d", m.deps.User, d.pin.Replicas))
+			return m.startWrite(m.pinCmd(d.pin))
+		}
 		m.addLog(m.now, logInfo, fmt.Sprintf("cooldown bypass confirmed by %s for %d → %d", m.deps.User, d.scale.From, d.scale.To))
 		return m.startWrite(m.scaleCmd(d.scale))
 	case dialogAuto:
@@ -326,6 +340,28 @@ func (m Model) handleDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.startWrite(m.duckDBCmd(d.duck))
 	}
 	return m, nil
+}
+
+// bypassDialog is the second confirmation of a scale or pin the cooldown
+// blocks. A scale records the bypass in its request (BypassCooldown); a
+// PinRequest has no such field, so a pin records it in its reason.
+func (m *Model) bypassDialog(d dialog) *dialog {
+	b := &dialog{kind: dialogBypass, confirm: "Bypass", bypassOf: d.kind, scale: d.scale, pin: d.pin}
+	b.title = "Bypass the cooldown?"
+	what := fmt.Sprintf("scaling %d → %d", d.scale.From, d.scale.To)
+	record := fmt.Sprintf("This is recorded with the change (bypassCooldown, by %s).", m.deps.User)
+	if d.kind == dialogPin {
+		b.pin.Reason += " (cooldown bypassed)"
+		what = fmt.Sprintf("pinning at %d (from %d replicas)", d.pin.Replicas, m.state.Replicas)
+		record = fmt.Sprintf("This is recorded with the change (its reason says cooldown bypassed, by %s).", m.deps.User)
+	} else {
+		b.scale.BypassCooldown = true
+	}
+	b.lines = append([]string{
+		fmt.Sprintf("The cooldown exists to stop flapping; %s now goes through it.", what),
+		record,
+	}, d.lines[:2]...)
+	return b
 }
 
 // startWrite runs a write and shows the spinner until it returns.
@@ -425,12 +461,13 @@ func (m *Model) releaseLease() {
 }
 
 // autoApply applies the decision when auto-apply is on, the Lease is held,
-// the decision allows it, nothing else is being written and the user has
-// not rejected it.
+// the decision allows it, nothing else is being written, the user has not
+// rejected it and the HPA is not pinned (the actuator refuses to scale a
+// pinned HPA, so trying would only fill the log every poll).
 func (m *Model) autoApply() tea.Cmd {
 	d := m.decision
 	if !m.autoActive() || d == nil || m.state == nil || !d.AutoApply || d.Target == d.Current ||
-		m.writing > 0 || m.rejected == decisionKey(*d) || m.readOnly() {
+		m.writing > 0 || m.rejected == decisionKey(*d) || m.readOnly() || m.state.HPA.Pinned() {
 		return nil
 	}
 	req := m.scaleRequest(d.Target, "auto-apply: "+reasonSummary(*d))

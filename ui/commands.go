@@ -237,6 +237,28 @@ func (m Model) scaleCmd(req core.ScaleRequest) tea.Cmd {
 	}
 }
 
+// pinCmd pins or unpins the HPA.
+func (m Model) pinCmd(req core.PinRequest) tea.Cmd {
+	a, clk, timeout := m.deps.Actuator, m.deps.Clock, m.ioTimeout()
+	name := "the HPA"
+	if m.state != nil && m.state.HPA != nil {
+		name = "HPA " + m.state.HPA.Name
+	}
+	what := fmt.Sprintf("pin %s at %d", name, req.Replicas)
+	if req.Unpin {
+		what = "unpin " + name
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		res, err := a.Pin(ctx, req)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", what, err)
+		}
+		return appliedMsg{now: clk.Now(), what: what, res: res, err: err}
+	}
+}
+
 // duckDBCmd applies DuckDB settings.
 func (m Model) duckDBCmd(req core.DuckDBRequest) tea.Cmd {
 	a, clk, timeout := m.deps.Actuator, m.deps.Clock, 2*m.ioTimeout()

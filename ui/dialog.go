@@ -22,6 +22,8 @@ const (
 	dialogBypass                   // second confirmation: go through the cooldown
 	dialogAuto                     // turn auto-apply on
 	dialogDuckDB                   // apply DuckDB settings
+	dialogPin                      // pin the HPA (min = max = N)
+	dialogUnpin                    // restore the HPA's saved bounds
 )
 
 // String implements fmt.Stringer.
@@ -35,6 +37,10 @@ func (k dialogKind) String() string {
 		return "auto"
 	case dialogDuckDB:
 		return "duckdb"
+	case dialogPin:
+		return "pin"
+	case dialogUnpin:
+		return "unpin"
 	}
 	return fmt.Sprintf("dialogKind(%d)", int(k))
 }
@@ -74,7 +80,9 @@ type dialog struct {
 	focus   int    // 0 Cancel, 1 confirm
 
 	scale      core.ScaleRequest
-	blocked    bool // the scale goes through a cooldown: needs dialogBypass
+	pin        core.PinRequest
+	blocked    bool       // the scale or pin goes through a cooldown: needs dialogBypass
+	bypassOf   dialogKind // dialogBypass: the write it confirms (dialogScale or dialogPin)
 	duck       core.DuckDBRequest
 	canRestart bool // the DuckDB dialog offers the rolling restart
 	restartWhy string
@@ -140,27 +148,61 @@ func (d dialog) View(st *Styles, k KeyMap, w int) string {
 	return st.Dialog.Render(strings.Join(body, "\n"))
 }
 
-// overrideInput is the replica-count field of an override. It validates as
-// the user types: a number within the bounds, else a message saying what is
-// valid.
-type overrideInput struct {
+// countPurpose says what a replica-count field is for.
+type countPurpose int
+
+const (
+	countOverride countPurpose = iota // scale the Deployment to the count
+	countPin                          // pin the HPA at the count
+)
+
+// String implements fmt.Stringer.
+func (p countPurpose) String() string {
+	switch p {
+	case countOverride:
+		return "override"
+	case countPin:
+		return "pin"
+	}
+	return fmt.Sprintf("countPurpose(%d)", int(p))
+}
+
+// countInput is the replica-count field of an override or a pin. It
+// validates as the user types: a number within the policy's bounds, else a
+// message saying what is valid. Both purposes share the field, the parsing
+// and the layout; only the title, the context line and the verdict on a
+// valid count differ.
+//
+// A pin is bounded by the policy's min and max replicas, like an override,
+// and not by the HPA's own bounds: pinning exists to hold a count the HPA's
+// bounds would not (above its max in an incident, or exactly its min), so
+// the field only warns when the count leaves them.
+type countInput struct {
+	purpose  countPurpose
 	in       textinput.Model
 	min, max int32
 	current  int32
+	hpa      core.HPAState // countPin: the HPA as it was when the field opened
 }
 
-func newOverrideInput(current, lo, hi int32) overrideInput {
+// newCountInput opens a field prefilled with prefill, for a Deployment at
+// current replicas and a policy bounded by lo..hi.
+func newCountInput(purpose countPurpose, prefill, current, lo, hi int32) countInput {
 	in := textinput.New()
 	in.Prompt = "replicas: "
 	in.CharLimit = 6
-	in.SetValue(strconv.Itoa(int(current)))
+	in.SetValue(strconv.Itoa(int(prefill)))
 	in.CursorEnd()
 	in.Focus()
-	return overrideInput{in: in, min: lo, max: hi, current: current}
+	return countInput{purpose: purpose, in: in, min: lo, max: hi, current: current}
 }
 
 // value parses the field; err says why it is not a valid replica count.
-func (o overrideInput) value() (int32, error) {
+func (o countInput) value() (int32, error) {
+	what, why := "replicas", ""
+	if o.purpose == countPin {
+		what, why = "a pin", " (the policy's min and max replicas)"
+	}
 	s := strings.TrimSpace(o.in.Value())
 	if s == "" {
 		return 0, fmt.Errorf("type a replica count between %d and %d", o.min, o.max)
@@ -170,32 +212,46 @@ func (o overrideInput) value() (int32, error) {
 		return 0, fmt.Errorf("%q is not a number: type a whole replica count between %d and %d", s, o.min, o.max)
 	}
 	if n < int(o.min) || n > int(o.max) {
-		return 0, fmt.Errorf("%d is out of bounds: replicas must be between %d and %d", n, o.min, o.max)
+		return 0, fmt.Errorf("%d is out of bounds: %s must be between %d and %d%s", n, what, o.min, o.max, why)
 	}
 	return int32(n), nil
 }
 
 // Update passes a message to the field.
-func (o overrideInput) Update(msg tea.Msg) (overrideInput, tea.Cmd) {
+func (o countInput) Update(msg tea.Msg) (countInput, tea.Cmd) {
 	var cmd tea.Cmd
 	o.in, cmd = o.in.Update(msg)
 	return o, cmd
 }
 
 // View renders the field with its validation message.
-func (o overrideInput) View(st *Styles, w int) string {
+func (o countInput) View(st *Styles, w int) string {
 	inner := max(min(w-4, 60), 20)
-	lines := []string{
-		st.Dangerous.Render("Override the replica count"),
-		"",
-		fmt.Sprintf("current %d; bounds %d..%d", o.current, o.min, o.max),
-		o.in.View(),
+	var lines []string
+	switch o.purpose {
+	case countOverride:
+		lines = []string{
+			st.Dangerous.Render("Override the replica count"),
+			"",
+			fmt.Sprintf("current %d; bounds %d..%d", o.current, o.min, o.max),
+		}
+	case countPin:
+		lines = []string{
+			st.Dangerous.Render(fmt.Sprintf("Pin HPA %s at a replica count", o.hpa.Name)),
+			"",
+			fmt.Sprintf("current %d; HPA bounds %d..%d; policy bounds %d..%d", o.current, o.hpa.Bounds.Min, o.hpa.Bounds.Max, o.min, o.max),
+		}
 	}
-	if n, err := o.value(); err != nil {
+	lines = append(lines, o.in.View())
+	n, err := o.value()
+	switch {
+	case err != nil:
 		lines = append(lines, st.Error.Render("✗ "+err.Error()))
-	} else if n == o.current {
+	case o.purpose == countPin:
+		lines = append(lines, o.pinVerdict(st, n)...)
+	case n == o.current:
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("= %d is the current count: nothing would change", n)))
-	} else {
+	default:
 		lines = append(lines, st.OK.Render(fmt.Sprintf("✓ %d → %d", o.current, n)))
 	}
 	lines = append(lines, "", st.Dim.Render("enter: review the change · esc: cancel"))
@@ -206,6 +262,21 @@ func (o overrideInput) View(st *Styles, w int) string {
 		}
 	}
 	return st.Dialog.Render(strings.Join(out, "\n"))
+}
+
+// pinVerdict says what pinning at a valid count n does.
+func (o countInput) pinVerdict(st *Styles, n int32) []string {
+	b := o.hpa.Bounds
+	out := []string{st.OK.Render(fmt.Sprintf("✓ minReplicas %d→%d, maxReplicas %d→%d", b.Min, n, b.Max, n))}
+	switch {
+	case n > b.Max:
+		out = append(out, st.Warn.Render(fmt.Sprintf("! %d is above the HPA's maxReplicas %d: the pin overrides it until you unpin", n, b.Max)))
+	case n < b.Min:
+		out = append(out, st.Warn.Render(fmt.Sprintf("! %d is below the HPA's minReplicas %d: the pin overrides it until you unpin", n, b.Min)))
+	case n == o.current:
+		out = append(out, st.Dim.Render(fmt.Sprintf("holds the current %d replicas: the HPA stops changing them", n)))
+	}
+	return out
 }
 
 // overlay draws box centered over base (both w wide, base h high).

@@ -101,6 +101,7 @@ type fakeActuator struct {
 	err     error
 	dryRun  bool // report writes as dry-run and change nothing
 	scales  []core.ScaleRequest
+	pins    []core.PinRequest
 	ducks   []core.DuckDBRequest
 }
 
@@ -124,8 +125,36 @@ func (f *fakeActuator) Scale(_ context.Context, req core.ScaleRequest) (core.App
 	return core.ApplyResult{Applied: true, At: f.clk.Now(), Via: "scale subresource"}, nil
 }
 
-func (f *fakeActuator) Pin(context.Context, core.PinRequest) (core.ApplyResult, error) {
-	return core.ApplyResult{}, errors.New("not supported by the fake")
+// Pin pins or unpins the fakeCluster's HPA the way k8s.Client does: the
+// original bounds are kept in PinnedFrom, and unpin restores them.
+func (f *fakeActuator) Pin(_ context.Context, req core.PinRequest) (core.ApplyResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pins = append(f.pins, req)
+	if f.err != nil {
+		return core.ApplyResult{}, f.err
+	}
+	f.cluster.mu.Lock()
+	defer f.cluster.mu.Unlock()
+	if f.cluster.state.HPA == nil {
+		return core.ApplyResult{}, errors.New("no HorizontalPodAutoscaler targets the deployment")
+	}
+	// A new HPAState rather than a write through the pointer the model
+	// was handed by State.
+	h := new(*f.cluster.state.HPA)
+	f.cluster.state.HPA = h
+	switch {
+	case req.Unpin && h.PinnedFrom == nil:
+		return core.ApplyResult{}, errors.New("the HPA is not pinned by kimiscale")
+	case req.Unpin:
+		h.Bounds, h.PinnedFrom = *h.PinnedFrom, nil
+		return core.ApplyResult{Applied: true, At: f.clk.Now(), Via: "HPA bounds restored"}, nil
+	}
+	if h.PinnedFrom == nil {
+		h.PinnedFrom = new(h.Bounds)
+	}
+	h.Bounds = core.Bounds{Min: req.Replicas, Max: req.Replicas}
+	return core.ApplyResult{Applied: true, At: f.clk.Now(), Via: "HPA minReplicas=maxReplicas"}, nil
 }
 
 func (f *fakeActuator) ApplyDuckDB(_ context.Context, req core.DuckDBRequest) (core.ApplyResult, error) {

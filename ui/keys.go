@@ -3,14 +3,15 @@ package ui
 import "charm.land/bubbles/v2/key"
 
 // KeyMap is every key the dashboard answers to (DESIGN.md, Keys: contract).
-// The write keys (Approve, Override, Reject, Auto, DuckDB) are disabled in
-// read-only mode, so neither help nor Update offers them.
+// The write keys (Approve, Override, Reject, Auto, DuckDB, Pin) are disabled
+// in read-only mode, so neither help nor Update offers them.
 type KeyMap struct {
 	Approve  key.Binding
 	Override key.Binding
 	Reject   key.Binding
 	Auto     key.Binding
 	DuckDB   key.Binding
+	Pin      key.Binding // pins the HPA at a typed count, or unpins it; footer: only with an HPA
 	Pause    key.Binding
 	Window   key.Binding
 	Focus    key.Binding
@@ -33,6 +34,7 @@ func DefaultKeyMap() KeyMap {
 		Reject:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
 		Auto:     key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "auto-apply")),
 		DuckDB:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "duckdb")),
+		Pin:      key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "pin HPA")),
 		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
 		Window:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "window")),
 		Focus:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "focus")),
@@ -49,7 +51,7 @@ func DefaultKeyMap() KeyMap {
 
 // writeBindings are the keys that lead to a write.
 func (k *KeyMap) writeBindings() []*key.Binding {
-	return []*key.Binding{&k.Approve, &k.Override, &k.Reject, &k.Auto, &k.DuckDB}
+	return []*key.Binding{&k.Approve, &k.Override, &k.Reject, &k.Auto, &k.DuckDB, &k.Pin}
 }
 
 // setReadOnly enables or disables the write keys.
@@ -59,15 +61,26 @@ func (k *KeyMap) setReadOnly(ro bool) {
 	}
 }
 
-// ShortHelp implements help.KeyMap: the one-line footer.
+// ShortHelp implements help.KeyMap: the one-line footer when no HPA targets
+// the Deployment (Pin would only say that pinning needs one).
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Approve, k.Override, k.Reject, k.Auto, k.DuckDB, k.Pause, k.Window, k.Focus, k.Help, k.Quit}
+	return k.footerHelp(false)
+}
+
+// footerHelp is the one-line footer; with hpa it offers Pin after the other
+// write keys, where it survives truncation on all but the narrowest screens.
+func (k KeyMap) footerHelp(hpa bool) []key.Binding {
+	b := []key.Binding{k.Approve, k.Override, k.Reject, k.Auto, k.DuckDB}
+	if hpa {
+		b = append(b, k.Pin)
+	}
+	return append(b, k.Pause, k.Window, k.Focus, k.Help, k.Quit)
 }
 
 // FullHelp implements help.KeyMap: the screen that ? opens.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Approve, k.Override, k.Reject, k.Auto, k.DuckDB},
+		{k.Approve, k.Override, k.Reject, k.Auto, k.DuckDB, k.Pin},
 		{k.Pause, k.Window, k.Focus, k.Help, k.Quit},
 		{k.Confirm, k.Cancel, k.Press, k.Next, k.Restart},
 	}

@@ -137,8 +137,8 @@ type Model struct {
 	holder      string
 	rejected    string // key of the rejected decision
 
-	dialog   *dialog
-	override *overrideInput
+	dialog *dialog
+	input  *countInput // the replica-count field of an override or a pin
 
 	// charts is shared between copies of the model: its caches are what
 	// View joins, updated only in Update.
@@ -301,15 +301,15 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case appliedMsg:
 		return m.handleApplied(msg)
 	}
-	if m.override != nil { // the field's cursor blink
-		o, cmd := m.override.Update(msg)
-		m.override = &o
+	if m.input != nil { // the field's cursor blink
+		o, cmd := m.input.Update(msg)
+		m.input = &o
 		return m, cmd
 	}
 	return m, nil
 }
 
-// handleKey routes a key to the open dialog, the override field, the help
+// handleKey routes a key to the open dialog, the replica-count field, the help
 // screen or the dashboard.
 func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
@@ -319,8 +319,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case m.dialog != nil:
 		return m.handleDialogKey(msg)
-	case m.override != nil:
-		return m.handleOverrideKey(msg)
+	case m.input != nil:
+		return m.handleInputKey(msg)
 	case m.showHelp:
 		if key.Matches(msg, m.keys.Quit) {
 			return m.quit()
@@ -351,6 +351,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.toggleAuto()
 	case key.Matches(msg, k.DuckDB):
 		return m.reviewDuckDB()
+	case key.Matches(msg, k.Pin):
+		return m.pinHPA()
 	default:
 		if m.readOnly() && isWriteKey(msg, DefaultKeyMap()) {
 			m.status = m.readOnlyWhy()

@@ -121,8 +121,8 @@ func TestOverride(t *testing.T) {
 func TestOverrideEscCancels(t *testing.T) {
 	r := newRig()
 	m := keys(t, r.model(t, 120, 40, scaleUp), "o", "backspace", "5", "esc")
-	if m.override != nil || m.dialog != nil || len(r.actuator.scales) != 0 {
-		t.Fatalf("esc left override %v dialog %v scales %v", m.override, m.dialog, r.actuator.scales)
+	if m.input != nil || m.dialog != nil || len(r.actuator.scales) != 0 {
+		t.Fatalf("esc left override %v dialog %v scales %v", m.input, m.dialog, r.actuator.scales)
 	}
 }
 
@@ -333,7 +333,7 @@ func TestReadOnly(t *testing.T) {
 	m := r.model(t, 120, 40, scaleUp)
 	for _, k := range []string{"a", "o", "x", "A", "d"} {
 		m = keys(t, m, k)
-		if m.dialog != nil || m.override != nil {
+		if m.dialog != nil || m.input != nil {
 			t.Fatalf("%s opened a write in read-only mode", k)
 		}
 		if want := "missing permission update deployments/scale"; !strings.Contains(m.status, want) {
@@ -574,7 +574,7 @@ func TestScaleNeedsHPAPermission(t *testing.T) {
 	m := r.model(t, 120, 40, scaleUp)
 	for _, k := range []string{"a", "o"} {
 		m = keys(t, m, k)
-		if m.dialog != nil || m.override != nil || !strings.Contains(m.status, "missing permission patch horizontalpodautoscalers") {
+		if m.dialog != nil || m.input != nil || !strings.Contains(m.status, "missing permission patch horizontalpodautoscalers") {
 			t.Fatalf("%s with an HPA and no HPA permission: dialog %v, status %q", k, m.dialog, m.status)
 		}
 	}

@@ -82,8 +82,8 @@ func (m *Model) render() string {
 	}
 	if m.dialog != nil {
 		body = overlay(body, m.dialog.View(m.styles, m.keys, m.width), m.width, l.bodyH)
-	} else if m.override != nil {
-		body = overlay(body, m.override.View(m.styles, m.width), m.width, l.bodyH)
+	} else if m.input != nil {
+		body = overlay(body, m.input.View(m.styles, m.width), m.width, l.bodyH)
 	}
 	return m.header() + "\n" + body + "\n" + m.footer()
 }
@@ -199,6 +199,9 @@ func (m *Model) extraBlocks() []string {
 	if m.readOnly() {
 		b = append(b, "read-only")
 	}
+	if m.state != nil && m.state.HPA.Pinned() {
+		b = append(b, "HPA pinned (P unpins)")
+	}
 	if m.autoWanted && !m.lease.Held {
 		holder := m.lease.Holder
 		if holder == "" {
@@ -308,11 +311,11 @@ func (m *Model) footer() string {
 	case m.readOnly():
 		h := m.help
 		h.SetWidth(m.width / 2)
-		return fitLine(st.Warn.Render(m.readOnlyWhy())+"  "+h.View(m.keys), m.width)
+		return fitLine(st.Warn.Render(m.readOnlyWhy())+"  "+h.ShortHelpView(m.keys.footerHelp(m.hasHPA())), m.width)
 	}
 	h := m.help
 	h.SetWidth(m.width)
-	return fitLine(h.View(m.keys), m.width)
+	return fitLine(h.ShortHelpView(m.keys.footerHelp(m.hasHPA())), m.width)
 }
 
 // helpView is the full key help.
@@ -324,6 +327,8 @@ func (m *Model) helpView(h int) string {
 	lines = append(lines, wrap("Charts: "+string(runeUp)+" scale-up threshold, "+string(runeDown)+" scale-down threshold, "+
 		string(runeNow)+" now, "+string(runeForecast)+" forecast, "+string(runeBand)+" its 80 % interval; ▲/▼ scale events. "+
 		"Events: ✔ applied, ✘ not applied, ◆ another console's write, · info.", m.width, 2)...)
+	lines = append(lines, wrap("Pin (P, needs an HPA that targets the Deployment): minReplicas = maxReplicas = a count within the policy's bounds, "+
+		"the HPA's own bounds saved in its annotation "+annotationPinnedFrom+"; while pinned, scaling is refused and P unpins.", m.width, 2)...)
 	if m.readOnly() {
 		lines = append(lines, "", m.readOnlyWhy())
 	}
