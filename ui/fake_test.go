@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"testing"
@@ -117,6 +118,9 @@ func (f *fakeActuator) Scale(_ context.Context, req core.ScaleRequest) (core.App
 	}
 	f.cluster.mu.Lock()
 	defer f.cluster.mu.Unlock()
+	if h := f.cluster.state.HPA; h.Pinned() { // as k8s.Client: a pinned HPA is not scaled
+		return core.ApplyResult{}, fmt.Errorf("hpa %s: kimiscale pinned it at %d; pin it to %d or unpin it first", h.Name, h.Bounds.Min, req.To)
+	}
 	if f.cluster.state.Replicas != req.From {
 		return core.ApplyResult{Applied: false, At: f.clk.Now(), Message: "precondition failed: replicas changed"}, nil
 	}
