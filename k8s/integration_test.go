@@ -42,13 +42,13 @@ const (
 	hpaName = "kimiclaw-hpa"
 )
 
-// TestAgainstKubeAPIServer runs kimiscale's reads and writes against a real
-// kube-apiserver, etcd and kube-controller-manager (HPA and Deployment
-// controllers) with a kwok node, all on 127.0.0.1. One cluster serves every
-// subtest (each in its own namespace); the fault test that stops the API
-// server runs last.
-func TestAgainstKubeAPIServer(t *testing.T) {
-	kube := testenv.StartKube(t, testenv.KubeOptions{Controllers: true, Users: []string{"viewer", "operator"}})
+// TestWithControllers runs kimiscale's writes against a real kube-apiserver
+// and etcd with kube-controller-manager (HPA and Deployment controllers),
+// kube-scheduler and a kwok node, all on 127.0.0.1, where what matters is
+// what the controllers do after the write. One cluster serves every subtest,
+// each in its own namespace.
+func TestWithControllers(t *testing.T) {
+	kube := testenv.StartKube(t, testenv.KubeOptions{Controllers: true})
 	admin := kube.Client(t)
 
 	t.Run("scale directly up and down", func(t *testing.T) {
@@ -173,38 +173,6 @@ func TestAgainstKubeAPIServer(t *testing.T) {
 		wantEvents(t, c, k8s.ReasonPinned, k8s.ReasonUnpinned)
 	})
 
-	t.Run("a write between read and apply is refused", func(t *testing.T) {
-		ns := kube.Namespace(t)
-		createDeployment(t, admin, ns, 2)
-		c, audit := startConsole(t, kube, ns, "", "alice@laptop")
-		ctx := testContext(t)
-		seen := state(t, c) // what alice approved against
-
-		// bob scales to 4 with kubectl before alice confirms 2 → 3.
-		scale, err := admin.AppsV1().Deployments(ns).GetScale(ctx, depName, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		scale.Spec.Replicas = 4
-		if _, err := admin.AppsV1().Deployments(ns).UpdateScale(ctx, depName, scale, metav1.UpdateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		before := getDeployment(t, admin, ns)
-
-		res, err := c.Scale(ctx, core.ScaleRequest{From: seen.Replicas, To: 3, ResourceVersion: seen.ResourceVersion, Reason: "cpu"})
-		var pe *k8s.PreconditionError
-		if !errors.As(err, &pe) || pe.Want != "2" || pe.Got != "4" || res.Applied {
-			t.Fatalf("Scale on a stale read = %+v, %v; want *k8s.PreconditionError 2 → 4, not applied", res, err)
-		}
-		after := getDeployment(t, admin, ns)
-		if *after.Spec.Replicas != 4 || after.Annotations[k8s.AnnotationLastScale] != "" || after.Generation != before.Generation {
-			t.Errorf("deployment after the refused write: replicas %d, annotations %v, generation %d → %d; want untouched",
-				*after.Spec.Replicas, after.Annotations, before.Generation, after.Generation)
-		}
-		wantEvents(t, c, k8s.ReasonNotApplied)
-		wantAudit(t, audit, false)
-	})
-
 	t.Run("DuckDB settings and rolling restart", func(t *testing.T) {
 		ns := kube.Namespace(t)
 		createDeployment(t, admin, ns, 1)
@@ -265,6 +233,47 @@ func TestAgainstKubeAPIServer(t *testing.T) {
 			t.Errorf("ApplyDuckDB on a stale read = %v, want *k8s.PreconditionError on data.threads", err)
 		}
 		wantEvents(t, c, k8s.ReasonNotApplied, k8s.ReasonDuckDB, k8s.ReasonNotApplied)
+	})
+}
+
+// TestAgainstKubeAPIServer runs kimiscale's reads, writes, Lease and RBAC
+// against a real kube-apiserver and etcd on 127.0.0.1 (no controllers are
+// needed for these). One cluster serves every subtest, each in its own
+// namespace; the fault test that stops the API server runs last.
+func TestAgainstKubeAPIServer(t *testing.T) {
+	kube := testenv.StartKube(t, testenv.KubeOptions{Users: []string{"viewer", "operator"}})
+	admin := kube.Client(t)
+
+	t.Run("a write between read and apply is refused", func(t *testing.T) {
+		ns := kube.Namespace(t)
+		createDeployment(t, admin, ns, 2)
+		c, audit := startConsole(t, kube, ns, "", "alice@laptop")
+		ctx := testContext(t)
+		seen := state(t, c) // what alice approved against
+
+		// bob scales to 4 with kubectl before alice confirms 2 → 3.
+		scale, err := admin.AppsV1().Deployments(ns).GetScale(ctx, depName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scale.Spec.Replicas = 4
+		if _, err := admin.AppsV1().Deployments(ns).UpdateScale(ctx, depName, scale, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		before := getDeployment(t, admin, ns)
+
+		res, err := c.Scale(ctx, core.ScaleRequest{From: seen.Replicas, To: 3, ResourceVersion: seen.ResourceVersion, Reason: "cpu"})
+		var pe *k8s.PreconditionError
+		if !errors.As(err, &pe) || pe.Want != "2" || pe.Got != "4" || res.Applied {
+			t.Fatalf("Scale on a stale read = %+v, %v; want *k8s.PreconditionError 2 → 4, not applied", res, err)
+		}
+		after := getDeployment(t, admin, ns)
+		if *after.Spec.Replicas != 4 || after.Annotations[k8s.AnnotationLastScale] != "" || after.Generation != before.Generation {
+			t.Errorf("deployment after the refused write: replicas %d, annotations %v, generation %d → %d; want untouched",
+				*after.Spec.Replicas, after.Annotations, before.Generation, after.Generation)
+		}
+		wantEvents(t, c, k8s.ReasonNotApplied)
+		wantAudit(t, audit, false)
 	})
 
 	t.Run("two consoles compete for the Lease", func(t *testing.T) {
@@ -851,7 +860,11 @@ func installVPACRD(t *testing.T, dyn dynamic.Interface) {
 	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 	crd := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-		"metadata": map[string]any{"name": "verticalpodautoscalers.autoscaling.k8s.io"},
+		"metadata": map[string]any{
+			"name": "verticalpodautoscalers.autoscaling.k8s.io",
+			// *.k8s.io groups need it; the real VPA CRD carries the same.
+			"annotations": map[string]any{"api-approved.kubernetes.io": "https://github.com/kubernetes/kubernetes/pull/63797"},
+		},
 		"spec": map[string]any{
 			"group": "autoscaling.k8s.io", "scope": "Namespaced",
 			"names": map[string]any{"plural": "verticalpodautoscalers", "singular": "verticalpodautoscaler", "kind": "VerticalPodAutoscaler", "listKind": "VerticalPodAutoscalerList"},
