@@ -58,6 +58,11 @@ import (
 // Kubernetes HPA would set with the seed's HPA metrics (CPU and memory
 // utilization, connections per pod) at the policy's up thresholds, the
 // policy's behaviour and bounds, no forecast and no cooldown.
+// Input.SkipHPADesired leaves it out.
+//
+// Decide runs every poll interval of the dashboard and every step of the
+// replay simulator, so it allocates little: the Decision's map, reasons and
+// forecast, and each reason's sentence once, built without fmt.
 func Decide(in Input, now time.Time) Decision {
 	d := Decision{
 		At:       now,
@@ -65,20 +70,24 @@ func Decide(in Input, now time.Time) Decision {
 		Current:  in.Current,
 		Target:   in.Current,
 		Proposed: in.Current,
-		Reasons:  []Reason{},
+		// Room for the usual reasons (rules, forecast, behaviour, cooldown)
+		// in one allocation.
+		Reasons:  make([]Reason, 0, 4),
 		Metrics:  make(map[Metric]MetricStatus, len(in.Policy.Rules)),
 		Cooldown: CooldownStatus{Blocks: DirectionNone},
 	}
 	// Step 0.
-	if err := validateInput(in); err != nil {
+	if err := validateInput(&in); err != nil {
 		d.Reasons = append(d.Reasons, Reason{Code: ReasonInvalidInput, Message: err.Error()})
 		d.AutoApplyWhy = "the input is invalid: " + err.Error()
 		return d
 	}
 	d.Cooldown = Cooldown(in.Policy.Cooldown, in.LastScale, now)
 
-	// Step 1.
-	views := judgeFreshness(in, now)
+	// Step 1. The views live on the stack for the policies of up to four
+	// metrics (every metric kimiscale knows).
+	var viewBuf [4]metricView
+	views := judgeFreshness(&in, now, viewBuf[:0])
 	usable, unusable := 0, []string{}
 	for _, v := range views {
 		d.Metrics[v.rule.Metric] = v.status
@@ -88,7 +97,9 @@ func Decide(in Input, now time.Time) Decision {
 			unusable = append(unusable, metricLabel(v.rule.Metric)+" ("+v.status.Why+")")
 		}
 	}
-	d.HPADesired, d.HPARecommendation = hpaDesired(in, views, now)
+	if !in.SkipHPADesired {
+		d.HPADesired, d.HPARecommendation = hpaDesired(&in, views, now)
+	}
 
 	if in.Override > 0 {
 		return decideOverride(in, d)
@@ -111,14 +122,14 @@ func Decide(in Input, now time.Time) Decision {
 	}
 
 	// Step 2.
-	proposal, reasons := applyRules(in.Current, views)
-	d.Reasons = append(d.Reasons, reasons...)
+	var proposal int32
+	proposal, d.Reasons = applyRules(in.Current, views, d.Reasons)
 
 	// Step 3.
-	var reason *Reason
-	proposal, d.Forecast, reason = applyForecast(in, views, proposal, now)
-	if reason != nil {
-		d.Reasons = append(d.Reasons, *reason)
+	var reason Reason
+	proposal, d.Forecast, reason = applyForecast(&in, views, proposal, now)
+	if reason.Code != "" {
+		d.Reasons = append(d.Reasons, reason)
 	}
 	d.Recommendation = Recommendation{At: now, Replicas: proposal}
 
@@ -136,15 +147,15 @@ func Decide(in Input, now time.Time) Decision {
 	d.Proposed = target
 
 	// Step 6.
-	d = applyCooldown(in, d, target)
-	d.AutoApply, d.AutoApplyWhy = autoApply(d, len(unusable) > 0)
+	applyCooldown(&in, &d, target)
+	d.AutoApply, d.AutoApplyWhy = autoApply(&d, len(unusable) > 0)
 	return d
 }
 
 // validateInput rejects an input Decide cannot reason about, naming the
 // field and what is valid. Policy files are validated in full when they are
 // loaded; this guards Decide against a hand-built Input.
-func validateInput(in Input) error {
+func validateInput(in *Input) error {
 	p := in.Policy
 	switch {
 	case in.Current < 0:
@@ -195,10 +206,9 @@ type metricView struct {
 }
 
 // judgeFreshness is step 1: every rule's reading judged at now, and turned
-// into the value its thresholds apply to.
-func judgeFreshness(in Input, now time.Time) []metricView {
+// into the value its thresholds apply to, appended to views.
+func judgeFreshness(in *Input, now time.Time, views []metricView) []metricView {
 	maxAge := time.Duration(in.Policy.StaleAfter) * in.PollInterval
-	views := make([]metricView, 0, len(in.Policy.Rules))
 	for _, r := range in.Policy.Rules {
 		v := metricView{rule: r, status: MetricStatus{Up: r.Up, Down: r.Down}}
 		reading, ok := in.Snapshot.Readings[r.Metric]
@@ -236,14 +246,14 @@ func judgeFreshness(in Input, now time.Time) []metricView {
 // (the seed's reading, and the default) rather than the total.
 func perReplica(r Rule) bool { return r.Aggregation != Total }
 
-// applyRules is step 2: the seed's table.
-func applyRules(current int32, views []metricView) (int32, []Reason) {
-	var reasons []Reason
+// applyRules is step 2: the seed's table. It appends its reasons to reasons.
+// The numbers come first and the sentences after, so only the sentences the
+// outcome reports are written.
+func applyRules(current int32, views []metricView, reasons []Reason) (int32, []Reason) {
 	var stepUp, stepDown int32
 	allUsable := true
-	var notBelow string // the first usable metric not below its down threshold
-	var below []string
-	for _, v := range views {
+	notBelow := -1 // the first usable metric not below its down threshold
+	for i, v := range views {
 		stepDown = max(stepDown, v.rule.StepDown)
 		if !v.status.Fresh {
 			allUsable = false
@@ -252,30 +262,55 @@ func applyRules(current int32, views []metricView) (int32, []Reason) {
 		val := v.status.Value
 		if val > v.rule.Up {
 			stepUp = max(stepUp, v.rule.StepUp)
-			reasons = append(reasons, Reason{Code: aboveCode(v.rule.Metric), Message: fmt.Sprintf(
-				"%s is above the %s scale-up threshold (+%d)",
-				describe(v.rule, val), fmtThreshold(v.rule, v.rule.Up), v.rule.StepUp)})
 		}
-		switch {
-		case val < v.rule.Down:
-			below = append(below, describe(v.rule, val)+" < "+fmtThreshold(v.rule, v.rule.Down))
-		case notBelow == "":
-			notBelow = describe(v.rule, val) + " is not below its " + fmtThreshold(v.rule, v.rule.Down) + " scale-down threshold"
+		if !(val < v.rule.Down) && notBelow < 0 {
+			notBelow = i
 		}
 	}
+	var buf [256]byte
 	switch {
 	case stepUp > 0:
+		for _, v := range views {
+			if !v.status.Fresh || !(v.status.Value > v.rule.Up) {
+				continue
+			}
+			b := appendDescribe(buf[:0], v.rule, v.status.Value)
+			b = append(b, " is above the "...)
+			b = appendThreshold(b, v.rule, v.rule.Up)
+			b = append(b, " scale-up threshold (+"...)
+			b = strconv.AppendInt(b, int64(v.rule.StepUp), 10)
+			b = append(b, ')')
+			reasons = append(reasons, Reason{Code: aboveCode(v.rule.Metric), Message: string(b)})
+		}
 		return current + stepUp, reasons
-	case notBelow != "":
-		return current, []Reason{{Code: ReasonWithinThresholds, Message: "no metric is above its scale-up threshold, and " + notBelow}}
+	case notBelow >= 0:
+		v := views[notBelow]
+		b := append(buf[:0], "no metric is above its scale-up threshold, and "...)
+		b = appendDescribe(b, v.rule, v.status.Value)
+		b = append(b, " is not below its "...)
+		b = appendThreshold(b, v.rule, v.rule.Down)
+		b = append(b, " scale-down threshold"...)
+		return current, append(reasons, Reason{Code: ReasonWithinThresholds, Message: string(b)})
 	case !allUsable:
-		return current, []Reason{{Code: ReasonWithinThresholds, Message: "no usable metric is above its scale-up threshold; " +
-			"the usable ones are below their scale-down thresholds, but a scale-down needs every metric"}}
+		return current, append(reasons, Reason{Code: ReasonWithinThresholds, Message: "no usable metric is above its scale-up threshold; " +
+			"the usable ones are below their scale-down thresholds, but a scale-down needs every metric"})
 	case stepDown <= 0:
-		return current, []Reason{{Code: ReasonWithinThresholds, Message: "every metric is below its scale-down threshold, but no rule has a scale-down step"}}
+		return current, append(reasons, Reason{Code: ReasonWithinThresholds, Message: "every metric is below its scale-down threshold, but no rule has a scale-down step"})
 	}
-	return max(current-stepDown, 0), []Reason{{Code: ReasonAllBelowThreshold, Message: fmt.Sprintf(
-		"every metric is below its scale-down threshold (%s) (−%d)", strings.Join(below, ", "), stepDown)}}
+	// Every metric is usable and below its down threshold.
+	b := append(buf[:0], "every metric is below its scale-down threshold ("...)
+	for i, v := range views {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendDescribe(b, v.rule, v.status.Value)
+		b = append(b, " < "...)
+		b = appendThreshold(b, v.rule, v.rule.Down)
+	}
+	b = append(b, ") (−"...)
+	b = strconv.AppendInt(b, int64(stepDown), 10)
+	b = append(b, ')')
+	return max(current-stepDown, 0), append(reasons, Reason{Code: ReasonAllBelowThreshold, Message: string(b)})
 }
 
 func aboveCode(m Metric) ReasonCode {
@@ -292,8 +327,9 @@ func aboveCode(m Metric) ReasonCode {
 	return ReasonCode(string(m) + "AboveThreshold")
 }
 
-// applyForecast is step 3: the seed's predictive scale-up on CPU.
-func applyForecast(in Input, views []metricView, proposal int32, now time.Time) (int32, *ForecastStatus, *Reason) {
+// applyForecast is step 3: the seed's predictive scale-up on CPU. Its
+// reason has an empty Code when it gives none.
+func applyForecast(in *Input, views []metricView, proposal int32, now time.Time) (int32, *ForecastStatus, Reason) {
 	var cpu *metricView
 	for i := range views {
 		if views[i].rule.Metric == MetricCPU {
@@ -301,48 +337,70 @@ func applyForecast(in Input, views []metricView, proposal int32, now time.Time) 
 		}
 	}
 	if in.History == nil || cpu == nil || !cpu.status.Fresh {
-		return proposal, nil, nil
+		return proposal, nil, Reason{}
 	}
 	series := in.History.Series(MetricCPU)
 	if series == nil || series.Len() < 2 {
-		return proposal, nil, nil
-	}
-	f := in.Forecaster
-	if f == nil {
-		var err error
-		if f, err = NewForecaster(in.Policy.Forecast); err != nil {
-			return proposal, nil, &Reason{Code: ReasonForecastUnavailable, Message: "no forecast: " + err.Error()}
-		}
-	}
-	n := series.Len()
-	if f.Name() == ModelLinear && in.Policy.Forecast.Points > 0 {
-		n = in.Policy.Forecast.Points
+		return proposal, nil, Reason{}
 	}
 	horizon := in.Policy.Forecast.Horizon.D()
-	fc, err := f.Forecast(series.Tail(make([]Sample, 0, min(n, series.Len())), n), horizon)
+	var (
+		end   ForecastPoint
+		path  []ForecastPoint
+		model string
+		name  string // the forecaster's name
+		err   error
+	)
+	if lin, ok := policyLinear(in); ok {
+		// The seed's own model, called directly rather than through the
+		// Forecaster interface, so that its samples stay on the stack and,
+		// with SkipForecastPath, no path is stored.
+		var buf [32]Sample
+		var fc Forecast
+		fc, end, _, _, err = lin.forecastPath(series.Tail(buf[:0], lin.Points), horizon, lin.Points+64, !in.SkipForecastPath)
+		name, model, path = lin.Name(), fc.Model, fc.Points
+	} else {
+		f := in.Forecaster
+		if f == nil {
+			if f, err = NewForecaster(in.Policy.Forecast); err != nil {
+				return proposal, nil, Reason{Code: ReasonForecastUnavailable, Message: "no forecast: " + err.Error()}
+			}
+		}
+		n := series.Len()
+		if f.Name() == ModelLinear && in.Policy.Forecast.Points > 0 {
+			n = in.Policy.Forecast.Points
+		}
+		var fc Forecast
+		fc, err = f.Forecast(series.Tail(make([]Sample, 0, min(n, series.Len())), n), horizon)
+		if err == nil && len(fc.Points) == 0 {
+			return proposal, nil, Reason{Code: ReasonForecastUnavailable, Message: "no forecast: the " + f.Name() + " model returned no finite value"}
+		}
+		end, name, model = fc.End(), f.Name(), fc.Model
+		if !in.SkipForecastPath {
+			path = fc.Points
+		}
+	}
 	if errors.Is(err, ErrShortHistory) {
-		return proposal, nil, nil
+		return proposal, nil, Reason{}
 	}
 	if err != nil {
-		return proposal, nil, &Reason{Code: ReasonForecastUnavailable, Message: "no forecast: " + err.Error()}
+		return proposal, nil, Reason{Code: ReasonForecastUnavailable, Message: "no forecast: " + err.Error()}
 	}
-	end := fc.End()
-	if len(fc.Points) == 0 || !finite(end.Value) {
-		return proposal, nil, &Reason{Code: ReasonForecastUnavailable, Message: "no forecast: the " + f.Name() + " model returned no finite value"}
+	if !finite(end.Value) {
+		return proposal, nil, Reason{Code: ReasonForecastUnavailable, Message: "no forecast: the " + name + " model returned no finite value"}
 	}
-	model := fc.Model
 	if model == "" {
-		model = f.Name()
+		model = name
 	}
 	value := min(end.Value, 1.0) // the seed caps the CPU forecast at 100 %
 	fs := &ForecastStatus{
 		Model: model, Horizon: horizon, CPU: value,
 		Lower: finiteOr(end.Lower, value), Upper: finiteOr(end.Upper, value),
-		Path: fc.Points,
+		Path: path,
 	}
 	threshold := in.Policy.Forecast.Threshold
 	if value <= threshold {
-		return proposal, fs, nil
+		return proposal, fs, Reason{}
 	}
 	// The smallest n with value × current / n ≤ up. The epsilon keeps an exact
 	// quotient such as 0.84 × 5 / 0.7 = 6 from rounding up to 7.
@@ -350,14 +408,35 @@ func applyForecast(in Input, views []metricView, proposal int32, now time.Time) 
 	if cpu.rule.Up > 0 {
 		target = max(target, ceilReplicas(value*float64(in.Current)/cpu.rule.Up-1e-9))
 	}
-	r := &Reason{Code: ReasonForecastAbove, Message: fmt.Sprintf(
-		"CPU forecast %s ahead is %s (%s), above the %s threshold: %d replicas keep it under %s",
-		fmtDuration(horizon), pct(value), model, fmtThreshold(cpu.rule, threshold), target, fmtThreshold(cpu.rule, cpu.rule.Up))}
-	return max(proposal, target), fs, r
+	var buf [192]byte
+	b := append(buf[:0], "CPU forecast "...)
+	b = appendDuration(b, horizon)
+	b = append(b, " ahead is "...)
+	b = appendPct(b, value)
+	b = append(b, " ("...)
+	b = append(b, model...)
+	b = append(b, "), above the "...)
+	b = appendThreshold(b, cpu.rule, threshold)
+	b = append(b, " threshold: "...)
+	b = strconv.AppendInt(b, int64(target), 10)
+	b = append(b, " replicas keep it under "...)
+	b = appendThreshold(b, cpu.rule, cpu.rule.Up)
+	return max(proposal, target), fs, Reason{Code: ReasonForecastAbove, Message: string(b)}
+}
+
+// policyLinear returns the policy's linear model when Decide forecasts with
+// it: no Input.Forecaster, and a forecast policy NewForecaster accepts as
+// linear.
+func policyLinear(in *Input) (Linear, bool) {
+	p := in.Policy.Forecast
+	if in.Forecaster != nil || p.Model != ModelLinear || time.Duration(p.Season) < 0 || p.Points < 2 {
+		return Linear{}, false
+	}
+	return Linear{Points: p.Points}, true
 }
 
 // applyCooldown is step 6.
-func applyCooldown(in Input, d Decision, target int32) Decision {
+func applyCooldown(in *Input, d *Decision, target int32) {
 	dir := DirectionNone
 	switch {
 	case target > in.Current:
@@ -368,21 +447,37 @@ func applyCooldown(in Input, d Decision, target int32) Decision {
 	d.Target = target
 	if !d.Cooldown.Allows(dir) {
 		last := in.LastScale
+		var buf [160]byte
 		if in.BypassCooldown {
 			d.Cooldown.Bypassed = true
-			d.Reasons = append(d.Reasons, Reason{Code: ReasonCooldownBypassed, Message: fmt.Sprintf(
-				"a human chose to go through the cooldown (%s left after the scale %s at %s)",
-				fmtDuration(d.Cooldown.Remaining), lastDirection(last), last.At.UTC().Format(time.TimeOnly))})
+			b := append(buf[:0], "a human chose to go through the cooldown ("...)
+			b = appendDuration(b, d.Cooldown.Remaining)
+			b = append(b, " left after the scale "...)
+			b = append(b, lastDirection(last)...)
+			b = append(b, " at "...)
+			b = last.At.UTC().AppendFormat(b, time.TimeOnly)
+			b = append(b, ')')
+			d.Reasons = append(d.Reasons, Reason{Code: ReasonCooldownBypassed, Message: string(b)})
 		} else {
 			code := ReasonCooldownAfterScaleUp
 			if d.Cooldown.Blocks == DirectionUp {
 				code = ReasonCooldownAfterScaleDown
 			}
 			d.Target = in.Current
-			d.Reasons = append(d.Reasons, Reason{Code: code, Message: fmt.Sprintf(
-				"scale-%s to %d blocked: within %s of the scale-%s at %s (%s left)",
-				dir, target, fmtDuration(d.Cooldown.Total), lastDirection(last),
-				last.At.UTC().Format(time.TimeOnly), fmtDuration(d.Cooldown.Remaining))})
+			b := append(buf[:0], "scale-"...)
+			b = append(b, dir...)
+			b = append(b, " to "...)
+			b = strconv.AppendInt(b, int64(target), 10)
+			b = append(b, " blocked: within "...)
+			b = appendDuration(b, d.Cooldown.Total)
+			b = append(b, " of the scale-"...)
+			b = append(b, lastDirection(last)...)
+			b = append(b, " at "...)
+			b = last.At.UTC().AppendFormat(b, time.TimeOnly)
+			b = append(b, " ("...)
+			b = appendDuration(b, d.Cooldown.Remaining)
+			b = append(b, " left)"...)
+			d.Reasons = append(d.Reasons, Reason{Code: code, Message: string(b)})
 		}
 	}
 	switch {
@@ -393,7 +488,6 @@ func applyCooldown(in Input, d Decision, target int32) Decision {
 	default:
 		d.Action = ActionMaintain
 	}
-	return d
 }
 
 // decideOverride replaces steps 2–5 by the human's number.
@@ -408,13 +502,13 @@ func decideOverride(in Input, d Decision) Decision {
 	d.Reasons = append(d.Reasons, Reason{Code: ReasonOverride, Message: fmt.Sprintf(
 		"a human asked for %d replicas (now %d) instead of the rules", in.Override, in.Current)})
 	d.Proposed = in.Override
-	d = applyCooldown(in, d, in.Override)
+	applyCooldown(&in, &d, in.Override)
 	d.AutoApply, d.AutoApplyWhy = false, "an override is applied by a human, never automatically"
 	return d
 }
 
 // autoApply says whether auto-apply may make this change without a human.
-func autoApply(d Decision, partial bool) (bool, string) {
+func autoApply(d *Decision, partial bool) (bool, string) {
 	switch {
 	case partial:
 		return false, "a metric is unusable: auto-apply pauses until every metric is fresh"
@@ -438,7 +532,7 @@ func hpaMetrics() [3]Metric { return [3]Metric{MetricCPU, MetricMemory, MetricCo
 // missing metric never causes a scale-down (upstream: if some metrics are
 // invalid and the rest would scale down, nothing changes); then the
 // behaviour and the bounds. It returns the HPA's recommendation to record.
-func hpaDesired(in Input, views []metricView, now time.Time) (int32, Recommendation) {
+func hpaDesired(in *Input, views []metricView, now time.Time) (int32, Recommendation) {
 	p := in.Policy
 	switch {
 	case in.Current == 0:
@@ -509,30 +603,39 @@ func metricLabel(m Metric) string {
 	return string(m)
 }
 
-// pct formats a fraction as a percentage with one decimal: 0.74 → "74.0%".
-func pct(x float64) string { return strconv.FormatFloat(x*100, 'f', 1, 64) + "%" }
-
-// num formats a value with at most one decimal: 8000 → "8000", 812.25 → "812.3".
-func num(x float64) string { return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64) }
-
-// describe is a metric and its value as its thresholds see it, e.g.
-// "CPU 74.0%" or "QPS 9000 per replica".
-func describe(r Rule, v float64) string {
-	switch {
-	case r.Metric.Utilization():
-		return metricLabel(r.Metric) + " " + pct(v)
-	case perReplica(r):
-		return metricLabel(r.Metric) + " " + num(v) + " per replica"
-	}
-	return metricLabel(r.Metric) + " " + num(v) + " in total"
+// appendPct appends a fraction as a percentage with one decimal: 0.74 →
+// "74.0%".
+func appendPct(b []byte, x float64) []byte {
+	return append(strconv.AppendFloat(b, x*100, 'f', 1, 64), '%')
 }
 
-// fmtThreshold writes a threshold without noise: 0.70 → "70%", 8000 → "8000".
-func fmtThreshold(r Rule, t float64) string {
-	if r.Metric.Utilization() {
-		return strconv.FormatFloat(math.Round(t*100*100)/100, 'f', -1, 64) + "%"
+// appendNum appends a value with at most one decimal: 8000 → "8000", 812.25
+// → "812.3".
+func appendNum(b []byte, x float64) []byte {
+	return strconv.AppendFloat(b, math.Round(x*10)/10, 'f', -1, 64)
+}
+
+// appendDescribe appends a metric and its value as its thresholds see it,
+// e.g. "CPU 74.0%" or "QPS 9000 per replica".
+func appendDescribe(b []byte, r Rule, v float64) []byte {
+	b = append(b, metricLabel(r.Metric)...)
+	b = append(b, ' ')
+	switch {
+	case r.Metric.Utilization():
+		return appendPct(b, v)
+	case perReplica(r):
+		return append(appendNum(b, v), " per replica"...)
 	}
-	return num(t)
+	return append(appendNum(b, v), " in total"...)
+}
+
+// appendThreshold appends a threshold without noise: 0.70 → "70%", 8000 →
+// "8000".
+func appendThreshold(b []byte, r Rule, t float64) []byte {
+	if r.Metric.Utilization() {
+		return append(strconv.AppendFloat(b, math.Round(t*100*100)/100, 'f', -1, 64), '%')
+	}
+	return appendNum(b, t)
 }
 
 // fmtDuration writes a duration without trailing zero units: 5m0s → "5m",
@@ -546,4 +649,30 @@ func fmtDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// appendDuration appends fmtDuration(d) without allocating for the
+// durations a decision shows (from 0 up to a few years).
+func appendDuration(b []byte, d time.Duration) []byte {
+	if d < 0 || d > 1e6*time.Hour {
+		return append(b, fmtDuration(d)...)
+	}
+	sec := int64(d.Round(time.Second) / time.Second)
+	h, m, s := sec/3600, sec/60%60, sec%60
+	switch {
+	case h > 0:
+		b = append(strconv.AppendInt(b, h, 10), 'h')
+		if m == 0 && s == 0 {
+			return b
+		}
+		b = append(strconv.AppendInt(b, m, 10), 'm')
+	case m > 0:
+		b = append(strconv.AppendInt(b, m, 10), 'm')
+	default:
+		return append(strconv.AppendInt(b, s, 10), 's')
+	}
+	if s == 0 {
+		return b
+	}
+	return append(strconv.AppendInt(b, s, 10), 's')
 }

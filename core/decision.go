@@ -97,6 +97,17 @@ type Input struct {
 	// BypassCooldown is set only when a human explicitly confirmed going
 	// through the cooldown; the Decision reports it.
 	BypassCooldown bool
+	// SkipHPADesired leaves out the plain HPA's verdict beside the decision:
+	// Decision.HPADesired is 0 and Decision.HPARecommendation is zero (so
+	// ScaleHistory.Observe records none). Nothing else changes. For callers
+	// that never show it, such as the replay simulator: it saves a second
+	// Normalize per decision.
+	SkipHPADesired bool
+	// SkipForecastPath leaves Decision.Forecast.Path nil; the forecast's
+	// value at the horizon, its interval and everything decided from them
+	// are the same. For callers that draw no chart, such as the replay
+	// simulator: the linear model then allocates no path.
+	SkipForecastPath bool
 }
 
 // MetricStatus is one metric as the decision saw it.

@@ -162,38 +162,55 @@ func (l Linear) Forecast(history []Sample, horizon time.Duration) (Forecast, err
 // forecast reads the newest tail samples (the fit window plus slack for
 // skipped scrapes) and also returns them cleaned and the horizon in steps.
 func (l Linear) forecast(history []Sample, horizon time.Duration, tail int) (Forecast, []Sample, int, error) {
+	f, _, xs, steps, err := l.forecastPath(history, horizon, tail, true)
+	return f, xs, steps, err
+}
+
+// forecastPath is forecast that also returns the last point of the path
+// (the horizon). With keep false it stores no path (Forecast.Points is nil)
+// but computes and checks every point as Forecast does, so it fails exactly
+// when Forecast would, with the same error: Decide needs only the end.
+func (l Linear) forecastPath(history []Sample, horizon time.Duration, tail int, keep bool) (Forecast, ForecastPoint, []Sample, int, error) {
 	if l.Points < 2 {
-		return Forecast{}, nil, 0, fmt.Errorf("%s model: points must be at least 2, got %d", l.Name(), l.Points)
+		return Forecast{}, ForecastPoint{}, nil, 0, fmt.Errorf("%s model: points must be at least 2, got %d", l.Name(), l.Points)
 	}
 	xs, err := cleanTail(history, tail)
 	if err != nil {
-		return Forecast{}, nil, 0, fmt.Errorf("%s model: %w", l.Name(), err)
+		return Forecast{}, ForecastPoint{}, nil, 0, fmt.Errorf("%s model: %w", l.Name(), err)
 	}
 	if len(xs) < 2 {
-		return Forecast{}, nil, 0, fmt.Errorf("%s model needs at least 2 finite samples, got %d: %w", l.Name(), len(xs), ErrShortHistory)
+		return Forecast{}, ForecastPoint{}, nil, 0, fmt.Errorf("%s model needs at least 2 finite samples, got %d: %w", l.Name(), len(xs), ErrShortHistory)
 	}
 	steps, step, err := horizonSteps(xs, horizon)
 	if err != nil {
-		return Forecast{}, nil, 0, fmt.Errorf("%s model: %w", l.Name(), err)
+		return Forecast{}, ForecastPoint{}, nil, 0, fmt.Errorf("%s model: %w", l.Name(), err)
 	}
 	fit := fitLine(xs[max(0, len(xs)-l.Points):])
 	last := xs[len(xs)-1]
-	f := Forecast{Model: l.Name(), Points: make([]ForecastPoint, 0, steps)}
+	f := Forecast{Model: l.Name()}
+	if keep {
+		f.Points = make([]ForecastPoint, 0, steps)
+	}
+	var p ForecastPoint
 	for k := 1; k <= steps; k++ {
 		d := (time.Duration(k) * step).Seconds()
 		v, half := fit.at(d, l.FromLine)
-		p := ForecastPoint{At: last.At.Add(time.Duration(k) * step), Value: v, Lower: v - half, Upper: v + half}
+		p = ForecastPoint{At: last.At.Add(time.Duration(k) * step), Value: v, Lower: v - half, Upper: v + half}
 		if l.Cap > 0 {
 			p.Value = min(p.Value, l.Cap)
 			p.Lower = min(p.Lower, l.Cap)
 			p.Upper = min(p.Upper, l.Cap)
 		}
-		f.Points = append(f.Points, p)
+		if keep {
+			f.Points = append(f.Points, p)
+		} else if err := checkFinitePoint(p); err != nil {
+			return Forecast{}, ForecastPoint{}, nil, 0, fmt.Errorf("%s model: %w", l.Name(), err)
+		}
 	}
 	if err := checkFinite(f); err != nil {
-		return Forecast{}, nil, 0, fmt.Errorf("%s model: %w", l.Name(), err)
+		return Forecast{}, ForecastPoint{}, nil, 0, fmt.Errorf("%s model: %w", l.Name(), err)
 	}
-	return f, xs, steps, nil
+	return f, p, xs, steps, nil
 }
 
 // scored forecasts and scores the model by the mean absolute error of the
@@ -355,11 +372,19 @@ func cleanHistory(history []Sample) ([]Sample, error) {
 // the history can make the arithmetic infinite.
 func checkFinite(f Forecast) error {
 	for _, p := range f.Points {
-		for _, v := range []float64{p.Value, p.Lower, p.Upper} {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("forecast at %s is not a finite number (%g); the history's values are too large to extrapolate",
-					p.At.Format(time.RFC3339), v)
-			}
+		if err := checkFinitePoint(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkFinitePoint is checkFinite for one point.
+func checkFinitePoint(p ForecastPoint) error {
+	for _, v := range [3]float64{p.Value, p.Lower, p.Upper} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("forecast at %s is not a finite number (%g); the history's values are too large to extrapolate",
+				p.At.Format(time.RFC3339), v)
 		}
 	}
 	return nil
@@ -376,7 +401,8 @@ func cleanTail(history []Sample, n int) ([]Sample, error) {
 // missing scrape does not change it. xs must hold at least 2 samples.
 func sampleStep(xs []Sample) time.Duration {
 	from := max(0, len(xs)-65)
-	gaps := make([]time.Duration, 0, len(xs)-from-1)
+	var buf [64]time.Duration // on the stack: sampleStep runs on every forecast
+	gaps := buf[:0]
 	for i := from + 1; i < len(xs); i++ {
 		gaps = append(gaps, xs[i].At.Sub(xs[i-1].At))
 	}
