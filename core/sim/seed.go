@@ -50,6 +50,10 @@ func (s *seed) decide(i int, r Reading) (int32, error) {
 		Scales:       s.scales,
 		LastScale:    s.lastScale,
 		PollInterval: s.e.step,
+		// The simulator shows neither the plain HPA's verdict (its own hpa
+		// policy is that) nor a forecast chart; neither changes the decision.
+		SkipHPADesired:   true,
+		SkipForecastPath: true,
 	}, now)
 	s.scales.Observe(d)
 	if d.Target != r.Replicas {
