@@ -296,8 +296,14 @@ func sendDepth(t *testing.T, m Model, msg tea.Msg, depth int) Model {
 	return m
 }
 
-// runNow runs cmd and returns the messages it produces within 50 ms; a
-// tick or a blocking wait produces nothing.
+// runNowWait is how long runNow waits for a Cmd. The fakes answer at once,
+// so only a tick or a blocking wait (the Lease channel) runs into it; it is
+// generous because a loaded CI machine can delay a goroutine by tens of
+// milliseconds, and a Cmd cut off by that would drop its message.
+const runNowWait = 250 * time.Millisecond
+
+// runNow runs cmd and returns the messages it produces within runNowWait;
+// a tick or a blocking wait produces nothing.
 func runNow(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
 		return nil
@@ -320,7 +326,7 @@ func runNow(cmd tea.Cmd) []tea.Msg {
 		default:
 			return []tea.Msg{msg}
 		}
-	case <-time.After(50 * time.Millisecond):
+	case <-time.After(runNowWait):
 		return nil
 	}
 }
