@@ -68,13 +68,14 @@ func (k KeyMap) ShortHelp() []key.Binding {
 }
 
 // footerHelp is the one-line footer; with hpa it offers Pin after the other
-// write keys, where it survives truncation on all but the narrowest screens.
+// write keys. Help and quit come first: a narrow terminal cuts the line at its end, and
+// those two must always be visible.
 func (k KeyMap) footerHelp(hpa bool) []key.Binding {
-	b := []key.Binding{k.Approve, k.Override, k.Reject, k.Auto, k.DuckDB}
+	b := []key.Binding{k.Help, k.Quit, k.Approve, k.Override, k.Reject, k.Auto, k.DuckDB}
 	if hpa {
 		b = append(b, k.Pin)
 	}
-	return append(b, k.Pause, k.Window, k.Focus, k.Help, k.Quit)
+	return append(b, k.Pause, k.Window, k.Focus)
 }
 
 // FullHelp implements help.KeyMap: the screen that ? opens.
