@@ -47,3 +47,16 @@ func BenchmarkLinear(b *testing.B) { benchForecaster(b, Linear{Points: 10}) }
 // BenchmarkAuto runs auto's three candidates and its scoring on the same 7
 // days.
 func BenchmarkAuto(b *testing.B) { benchForecaster(b, Auto{Points: 10}) }
+
+// BenchmarkHoltShort is the simulator's predictive refit: Holt over the last
+// 30 one-minute means, 2.5 minutes ahead, once per simulated minute (43,200
+// times in the 30-day BenchmarkRun of core/sim).
+func BenchmarkHoltShort(b *testing.B) {
+	xs := benchSeries()[:30]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (Holt{}).Forecast(xs, 150*time.Second); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -559,6 +559,8 @@ func smoothingForecast(name string, xs []Sample, spec esSpec, steps int, step ti
 		replay.profile = seasonProfile(y[:len(y)-window], spec.m)
 	}
 	errs := esErrors(y, replay, fit.p, steps, window)
+	// The score first: the intervals reorder the errors.
+	score := meanAbs(errs[steps-1])
 	last := xs[len(xs)-1].At
 	f := Forecast{Model: name, Points: make([]ForecastPoint, steps)}
 	for k := 1; k <= steps; k++ {
@@ -569,5 +571,5 @@ func smoothingForecast(name string, xs []Sample, spec esSpec, steps int, step ti
 	if err := checkFinite(f); err != nil {
 		return Forecast{}, 0, fmt.Errorf("%s model: %w", name, err)
 	}
-	return f, meanAbs(errs[steps-1]), nil
+	return f, score, nil
 }

@@ -310,7 +310,8 @@ func esFitParams(y []float64, spec esSpec, h int) (esFit, error) {
 		return sse
 	}
 	// Start from weights that suit noisy operational series.
-	x0 := []float64{logit(0.2)}
+	var x0buf [4]float64
+	x0 := append(x0buf[:0], logit(0.2))
 	if spec.trend {
 		x0 = append(x0, logit(0.05))
 		if spec.damped {
@@ -346,7 +347,19 @@ func esErrors(y []float64, spec esSpec, p esParams, steps, window int) [][]float
 	level, trend, season0, start := esInit(y, spec)
 	season := append([]float64(nil), season0...)
 	from := max(start+1, len(y)-window)
+	// The k-step errors are those with targets in [max(from, start+k),
+	// len(y)): one backing array, each k its exact share, so no append
+	// grows.
 	errs := make([][]float64, steps)
+	total := 0
+	for k := 1; k <= steps; k++ {
+		total += max(len(y)-max(from, start+k), 0)
+	}
+	backing := make([]float64, 0, total)
+	for k := 1; k <= steps; k++ {
+		c := max(len(y)-max(from, start+k), 0)
+		errs[k-1], backing = backing[:0:c], backing[c:c:cap(backing)]
+	}
 	m := spec.m
 	phase := 0
 	if m > 0 {
@@ -388,7 +401,8 @@ func esErrors(y []float64, spec esSpec, p esParams, steps, window int) [][]float
 
 // intervalOffsets returns the 80 % band around a point forecast from errors:
 // their 10th and 90th percentiles (widened to include zero), or ±z90 × RMS
-// when there are few.
+// when there are few. It reorders errs (the percentiles are selections):
+// pass a copy to keep their order.
 func intervalOffsets(errs []float64) (lo, hi float64) {
 	if len(errs) == 0 {
 		return 0, 0
@@ -401,10 +415,9 @@ func intervalOffsets(errs []float64) (lo, hi float64) {
 		r := z90 * math.Sqrt(ss/float64(len(errs)))
 		return -r, r
 	}
-	s := append([]float64(nil), errs...)
 	// A biased model can have both percentiles on one side of zero; the band
 	// is widened to hold the point forecast, which every consumer expects.
-	return min(quantile(s, 0.10), 0), max(quantile(s, 0.90), 0)
+	return min(quantile(errs, 0.10), 0), max(quantile(errs, 0.90), 0)
 }
 
 // quantile is the q-quantile of s with linear interpolation between order
@@ -498,22 +511,34 @@ func values(xs []Sample) []float64 {
 }
 
 // nelderMead minimises f from x0 with an initial simplex of size scale, in at
-// most maxEvals evaluations, and returns the best point found.
+// most maxEvals evaluations, and returns the best point found. f must not
+// keep the slice it is given: the points live in one array, and a rejected
+// trial point's storage is reused by the next.
 func nelderMead(f func([]float64) float64, x0 []float64, scale float64, maxEvals int) []float64 {
 	d := len(x0)
+	// d+1 simplex points, then the centroid and two spare trial points.
+	mem := make([]float64, (d+4)*d)
+	next := func() []float64 {
+		x := mem[:d:d]
+		mem = mem[d:]
+		return x
+	}
 	pts := make([][]float64, d+1)
 	vals := make([]float64, d+1)
 	for i := range pts {
-		pts[i] = append([]float64(nil), x0...)
+		pts[i] = next()
+		copy(pts[i], x0)
 		if i > 0 {
 			pts[i][i-1] += scale
 		}
 		vals[i] = f(pts[i])
 	}
 	evals := d + 1
-	centroid := make([]float64, d)
-	trial := func(a float64, worst []float64) []float64 {
-		x := make([]float64, d)
+	centroid := next()
+	spare := [2][]float64{next(), next()}
+	// trial writes centroid + a × (worst − centroid) into a spare point.
+	trial := func(i int, a float64, worst []float64) []float64 {
+		x := spare[i]
 		for j := range x {
 			x[j] = centroid[j] + a*(worst[j]-centroid[j])
 		}
@@ -535,27 +560,29 @@ func nelderMead(f func([]float64) float64, x0 []float64, scale float64, maxEvals
 			centroid[j] /= float64(d)
 		}
 		worst := pts[d]
-		xr := trial(-1, worst)
+		// A point taken into the simplex gives its spare slot the worst
+		// point's storage, which no one reads after that.
+		xr := trial(0, -1, worst)
 		fr := f(xr)
 		evals++
 		switch {
 		case fr < vals[0]:
-			xe := trial(-2, worst)
+			xe := trial(1, -2, worst)
 			fe := f(xe)
 			evals++
 			if fe < fr {
-				pts[d], vals[d] = xe, fe
+				pts[d], vals[d], spare[1] = xe, fe, worst
 			} else {
-				pts[d], vals[d] = xr, fr
+				pts[d], vals[d], spare[0] = xr, fr, worst
 			}
 		case fr < vals[d-1]:
-			pts[d], vals[d] = xr, fr
+			pts[d], vals[d], spare[0] = xr, fr, worst
 		default:
-			xc := trial(0.5, worst)
+			xc := trial(1, 0.5, worst)
 			fc := f(xc)
 			evals++
 			if fc < vals[d] {
-				pts[d], vals[d] = xc, fc
+				pts[d], vals[d], spare[1] = xc, fc, worst
 				continue
 			}
 			// Shrink towards the best.
