@@ -60,6 +60,7 @@ build() {
 		return
 	fi
 	tmp="$(mktemp -d "$dir/.build-$name.XXXXXX")"
+	chmod 0755 "$tmp"
 	out="$tmp"
 	echo "testbins: $name: building into $dest (first build can take 10-15 minutes on 2 cores)"
 	local start=$SECONDS

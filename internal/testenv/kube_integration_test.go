@@ -61,8 +61,8 @@ func deployment(name string, replicas int32) *appsv1.Deployment {
 
 // readyPods counts the Deployment's pods that are Running and Ready on the
 // kwok node.
-func readyPods(ctx context.Context, c kubernetes.Interface, name string) (int, error) {
-	pods, err := c.CoreV1().Pods(metav1.NamespaceDefault).List(ctx, metav1.ListOptions{LabelSelector: "app=" + name})
+func readyPods(ctx context.Context, c kubernetes.Interface, ns, name string) (int, error) {
+	pods, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=" + name})
 	if err != nil {
 		return 0, err
 	}
@@ -78,13 +78,13 @@ func readyPods(ctx context.Context, c kubernetes.Interface, name string) (int, e
 	return n, nil
 }
 
-func wantReadyPods(name string, c kubernetes.Interface, want int) func(ctx context.Context) error {
+func wantReadyPods(c kubernetes.Interface, ns, name string, want int) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		n, err := readyPods(ctx, c, name)
+		n, err := readyPods(ctx, c, ns, name)
 		if err != nil {
 			return err
 		}
-		d, err := c.AppsV1().Deployments(metav1.NamespaceDefault).Get(ctx, name, metav1.GetOptions{})
+		d, err := c.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
@@ -104,6 +104,7 @@ func TestKubeRunsDeploymentAndHPA(t *testing.T) {
 	kube := StartKube(t, KubeOptions{Controllers: true})
 	t.Logf("StartKube with controllers took %s", time.Since(began).Round(time.Millisecond))
 	c := kube.Client(t)
+	ns := kube.Namespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -115,11 +116,11 @@ func TestKubeRunsDeploymentAndHPA(t *testing.T) {
 		t.Errorf("node %s taints = %v, want none", KwokNodeName, node.Spec.Taints)
 	}
 
-	if _, err := c.AppsV1().Deployments(metav1.NamespaceDefault).Create(ctx, deployment("kimiclaw-db", 2), metav1.CreateOptions{}); err != nil {
+	if _, err := c.AppsV1().Deployments(ns).Create(ctx, deployment("kimiclaw-db", 2), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	began = time.Now()
-	eventually(t, time.Minute, "2 pods Running and Ready", wantReadyPods("kimiclaw-db", c, 2))
+	eventually(t, time.Minute, "2 pods Running and Ready", wantReadyPods(c, ns, "kimiclaw-db", 2))
 	t.Logf("Deployment with 2 replicas Ready in %s", time.Since(began).Round(time.Millisecond))
 
 	hpa := &autoscalingv2.HorizontalPodAutoscaler{
@@ -130,35 +131,35 @@ func TestKubeRunsDeploymentAndHPA(t *testing.T) {
 			MaxReplicas:    5,
 		},
 	}
-	if _, err := c.AutoscalingV2().HorizontalPodAutoscalers(metav1.NamespaceDefault).Create(ctx, hpa, metav1.CreateOptions{}); err != nil {
+	if _, err := c.AutoscalingV2().HorizontalPodAutoscalers(ns).Create(ctx, hpa, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	began = time.Now()
-	eventually(t, time.Minute, "HPA raises the Deployment to minReplicas 3", wantReadyPods("kimiclaw-db", c, 3))
+	eventually(t, time.Minute, "HPA raises the Deployment to minReplicas 3", wantReadyPods(c, ns, "kimiclaw-db", 3))
 	t.Logf("HPA scaled 2 -> 3 Ready pods in %s", time.Since(began).Round(time.Millisecond))
 
 	// Scaling down deletes pods; with no kubelet, kwok's pod-delete stage
 	// must finalize them or they would stay Terminating.
-	if err := c.AutoscalingV2().HorizontalPodAutoscalers(metav1.NamespaceDefault).Delete(ctx, "kimiclaw-db", metav1.DeleteOptions{}); err != nil {
+	if err := c.AutoscalingV2().HorizontalPodAutoscalers(ns).Delete(ctx, "kimiclaw-db", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	scale, err := c.AppsV1().Deployments(metav1.NamespaceDefault).GetScale(ctx, "kimiclaw-db", metav1.GetOptions{})
+	scale, err := c.AppsV1().Deployments(ns).GetScale(ctx, "kimiclaw-db", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	scale.Spec.Replicas = 1
-	if _, err := c.AppsV1().Deployments(metav1.NamespaceDefault).UpdateScale(ctx, "kimiclaw-db", scale, metav1.UpdateOptions{}); err != nil {
+	if _, err := c.AppsV1().Deployments(ns).UpdateScale(ctx, "kimiclaw-db", scale, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, time.Minute, "scale down to 1 pod, the others gone", func(ctx context.Context) error {
-		pods, err := c.CoreV1().Pods(metav1.NamespaceDefault).List(ctx, metav1.ListOptions{LabelSelector: "app=kimiclaw-db"})
+		pods, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=kimiclaw-db"})
 		if err != nil {
 			return err
 		}
 		if len(pods.Items) != 1 {
 			return fmt.Errorf("%d pods exist, want 1", len(pods.Items))
 		}
-		return wantReadyPods("kimiclaw-db", c, 1)(ctx)
+		return wantReadyPods(c, ns, "kimiclaw-db", 1)(ctx)
 	})
 	for _, p := range kube.processes() {
 		t.Logf("RSS %-24s %4d MiB", p.name, p.rssBytes()>>20)
