@@ -44,6 +44,9 @@ if command -v flock >/dev/null 2>&1; then
 		echo "testbins: another build holds $dir/.lock; waiting for it"
 		flock 9
 	fi
+	# Holding the lock, none of our builds runs: these are leftovers of
+	# interrupted ones (other .build-* directories belong to other tools).
+	rm -rf "$dir"/.build-etcd.* "$dir"/.build-kwok.* "$dir"/.build-kubernetes.*
 fi
 
 tmp=""
