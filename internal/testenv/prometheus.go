@@ -29,6 +29,9 @@ type Prometheus struct {
 // with honor_labels so the labels an exporter sets (pod, namespace,
 // container) are kept as served. It waits for /-/ready and stops the server
 // in t.Cleanup. Bad arguments or a missing binary fail the test.
+//
+// The first samples arrive about 5 s after it returns: Prometheus hands
+// targets to its scrapers at most every 5 s. Poll for them with a deadline.
 func StartPrometheus(t testing.TB, scrapeTargets []string, scrapeInterval time.Duration) *Prometheus {
 	t.Helper()
 	if scrapeInterval <= 0 {
