@@ -191,16 +191,37 @@ func (l Linear) forecastPath(history []Sample, horizon time.Duration, tail int, 
 	if keep {
 		f.Points = make([]ForecastPoint, 0, steps)
 	}
-	var p ForecastPoint
-	for k := 1; k <= steps; k++ {
+	point := func(k int) ForecastPoint {
 		d := (time.Duration(k) * step).Seconds()
 		v, half := fit.at(d, l.FromLine)
-		p = ForecastPoint{At: last.At.Add(time.Duration(k) * step), Value: v, Lower: v - half, Upper: v + half}
+		p := ForecastPoint{At: last.At.Add(time.Duration(k) * step), Value: v, Lower: v - half, Upper: v + half}
 		if l.Cap > 0 {
 			p.Value = min(p.Value, l.Cap)
 			p.Lower = min(p.Lower, l.Cap)
 			p.Upper = min(p.Upper, l.Cap)
 		}
+		return p
+	}
+	if !keep {
+		// The end alone when no point of the path can overflow: the
+		// points before it lie between the last sample (or the line) and
+		// the end, and their intervals are narrower (the variance grows
+		// with d, x_n being the newest time above the mean), so a wide
+		// margin below the largest float bounds them all. Otherwise the
+		// whole path is checked below, as Forecast checks it.
+		d := (time.Duration(steps) * step).Seconds()
+		v, half := fit.at(d, l.FromLine)
+		base := math.Abs(fit.last)
+		if l.FromLine {
+			base = math.Abs(fit.my) + math.Abs(fit.slope*fit.xn)
+		}
+		if bound := base + math.Abs(fit.slope*d) + math.Abs(v) + 2*half; bound < 1e300 && fit.xn >= 0 {
+			return f, point(steps), xs, steps, nil
+		}
+	}
+	var p ForecastPoint
+	for k := 1; k <= steps; k++ {
+		p = point(k)
 		if keep {
 			f.Points = append(f.Points, p)
 		} else if err := checkFinitePoint(p); err != nil {
@@ -245,6 +266,17 @@ type lineFit struct {
 }
 
 func fitLine(xs []Sample) lineFit {
+	if len(xs) <= 64 {
+		// Each sample's time in seconds once, not three times: the same
+		// numbers and sums as below.
+		var buf [64]float64
+		x := buf[:len(xs)]
+		t0 := xs[0].At
+		for i, s := range xs {
+			x[i] = s.At.Sub(t0).Seconds()
+		}
+		return fitLineX(x, xs)
+	}
 	t0 := xs[0].At
 	n := float64(len(xs))
 	var mx, my float64
@@ -273,6 +305,39 @@ func fitLine(xs []Sample) lineFit {
 		g.s2 = sse / (n - 2)
 	}
 	g.xn = xs[len(xs)-1].At.Sub(t0).Seconds() - mx
+	return g
+}
+
+// fitLineX is fitLine with the sample times given in seconds since the
+// first, x[i] for xs[i].
+func fitLineX(x []float64, xs []Sample) lineFit {
+	n := float64(len(xs))
+	var mx, my float64
+	for i, s := range xs {
+		mx += x[i]
+		my += s.Value
+	}
+	mx /= n
+	my /= n
+	var sxx, sxy float64
+	for i, s := range xs {
+		dx := x[i] - mx
+		sxx += dx * dx
+		sxy += dx * (s.Value - my)
+	}
+	g := lineFit{n: n, mx: mx, my: my, sxx: sxx, last: xs[len(xs)-1].Value}
+	if sxx > 0 {
+		g.slope = sxy / sxx
+	}
+	var sse float64
+	for i, s := range xs {
+		e := s.Value - (my + g.slope*(x[i]-mx))
+		sse += e * e
+	}
+	if len(xs) > 2 {
+		g.s2 = sse / (n - 2)
+	}
+	g.xn = x[len(xs)-1] - mx
 	return g
 }
 

@@ -417,6 +417,9 @@ func intervalOffsets(errs []float64) (lo, hi float64) {
 	}
 	// A biased model can have both percentiles on one side of zero; the band
 	// is widened to hold the point forecast, which every consumer expects.
+	if len(errs) <= 64 && sortSmall(errs) {
+		return min(quantileSorted(errs, 0.10), 0), max(quantileSorted(errs, 0.90), 0)
+	}
 	return min(quantile(errs, 0.10), 0), max(quantile(errs, 0.90), 0)
 }
 
@@ -438,6 +441,38 @@ func quantile(s []float64, q float64) float64 {
 	}
 	frac := pos - float64(i)
 	return v*(1-frac) + next*frac
+}
+
+// sortSmall sorts a short s in place by insertion (faster than two
+// selections when s is short, as a refit on half an hour of minutes has)
+// and reports true, unless s holds a NaN or a zero: then it reports false
+// and quantile must select, because NaN has no order, and which of −0 and
+// +0 a selection returns depends on where they sit. Every other value is
+// its own order statistic, so quantileSorted returns what quantile would.
+func sortSmall(s []float64) bool {
+	for _, x := range s {
+		if x != x || x == 0 {
+			return false
+		}
+	}
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return true
+}
+
+// quantileSorted is quantile of a sorted s.
+func quantileSorted(s []float64, q float64) float64 {
+	pos := q * float64(len(s)-1)
+	i := int(pos)
+	v := s[i]
+	if i+1 >= len(s) {
+		return v
+	}
+	frac := pos - float64(i)
+	return v*(1-frac) + s[i+1]*frac
 }
 
 // selectKth reorders s so that s[k] is its k-th smallest value, with no larger
