@@ -34,13 +34,16 @@ func newSeed(e *env) (*seed, error) {
 
 func (s *seed) decide(i int, r Reading) (int32, error) {
 	now := s.e.at(i)
-	ok := func(v float64) core.Reading { return core.Reading{Value: v, At: now, State: core.ReadingOK} }
-	s.readings[core.MetricCPU] = ok(r.CPU)
-	s.readings[core.MetricMemory] = ok(r.Memory)
-	s.readings[core.MetricQPS] = ok(r.QPS)
-	s.readings[core.MetricConnections] = ok(r.Connections)
+	for _, m := range [...]struct {
+		metric core.Metric
+		value  float64
+	}{{core.MetricCPU, r.CPU}, {core.MetricMemory, r.Memory}, {core.MetricQPS, r.QPS}, {core.MetricConnections, r.Connections}} {
+		s.readings[m.metric] = core.Reading{Value: m.value, At: now, State: core.ReadingOK}
+		// What History.Add does with an OK reading, without ranging
+		// over the map.
+		s.history.Series(m.metric).Push(core.Sample{At: now, Value: m.value})
+	}
 	snap := core.Snapshot{At: now, Readings: s.readings}
-	s.history.Add(snap)
 	d := core.Decide(core.Input{
 		Policy:       s.e.policy,
 		Current:      r.Replicas,
