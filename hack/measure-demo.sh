@@ -44,8 +44,10 @@ command -v tmux >/dev/null || { echo "tmux not found: run make deps (hack/instal
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kimiscale-measure.XXXXXX")
 sock="kimiscale-measure-$$"
+sockpath=""
 cleanup() {
 	tmux -L "$sock" kill-server 2>/dev/null || true
+	[[ "$(basename "$sockpath")" == "$sock" ]] && rm -f "$sockpath" # tmux leaves it
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -97,6 +99,7 @@ for speed in $SPEEDS; do
 		tmux -L "$sock" -f "$work/tmux.conf" new-session -d -s m -x "$COLS" -y "$ROWS" \
 		"exec '$BIN' --demo --speed $speed"
 	pid=$(tmux -L "$sock" display-message -p -t m '#{pane_pid}')
+	sockpath=$(tmux -L "$sock" display-message -p '#{socket_path}')
 	t_start=$(now)
 	# Wait (at most 60 s) for the dashboard's header.
 	for _ in $(seq 300); do

@@ -334,12 +334,14 @@ func e2eBuild(t *testing.T, dir string) string {
 
 // e2eTerm is the tmux session the plugin runs in.
 type e2eTerm struct {
-	t        *testing.T
-	tmux     string
-	socket   string
-	env      []string
-	deadline time.Time
-	last     string // the last screen captured
+	t      *testing.T
+	tmux   string
+	socket string
+	// socketPath is where tmux made the socket, removed in t.Cleanup.
+	socketPath string
+	env        []string
+	deadline   time.Time
+	last       string // the last screen captured
 }
 
 // e2eStart starts a tmux server on a socket of its own, with one detached
@@ -394,9 +396,13 @@ func e2eStart(t *testing.T, tmuxPath, dir, bin string, args ...string) *e2eTerm 
 	}
 	t.Cleanup(func() {
 		// Kill this test's server only, by its socket; ignore "no server".
+		// tmux leaves the socket file behind: remove it too.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = exec.CommandContext(ctx, term.tmux, "-L", term.socket, "kill-server").Run()
+		if filepath.Base(term.socketPath) == term.socket {
+			_ = os.Remove(term.socketPath)
+		}
 	})
 	script := fmt.Sprintf("unset NO_COLOR; export TERM=xterm-256color; %s %s; echo EXIT=$?; sleep 5",
 		e2eQuote(bin), strings.Join(e2eQuoteAll(args), " "))
@@ -404,6 +410,7 @@ func e2eStart(t *testing.T, tmuxPath, dir, bin string, args ...string) *e2eTerm 
 		"-x", strconv.Itoa(e2eCols), "-y", strconv.Itoa(e2eRows), "sh", "-c", script); err != nil {
 		t.Fatalf("start tmux: %v", err)
 	}
+	term.socketPath = term.format("#{socket_path}")
 	return term
 }
 
