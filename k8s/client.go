@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -117,6 +118,7 @@ type Client struct {
 	synced  bool
 	vpa     cache.SharedIndexInformer // nil when there is no VPA to read
 
+	leading atomic.Bool // this console holds the Lease (set by the elector)
 	leaseMu sync.Mutex
 	lease   *campaign // the running campaign, nil when none
 }

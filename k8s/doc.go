@@ -88,7 +88,9 @@
 // kimiscale-<deployment> (Acquire, client-go leaderelection, identity
 // user@host#<random>, so two consoles of one user cannot both lead; shown as
 // user@host); losing it is reported on the channel the moment the elector
-// gives up, and a console that releases it (or ends) hands it over at once. Access asks SelfSubjectAccessReviews for each write; the Roles
+// gives up, and a console that releases it (or ends) hands it over at once.
+// Scale refuses an automatic request (ScaleRequest.Auto) with ErrNotLeader
+// unless this console holds the Lease at that moment. Access asks SelfSubjectAccessReviews for each write; the Roles
 // kimiscale-viewer and kimiscale-operator in deploy/rbac.yaml grant exactly
 // what the reads and writes need.
 //

@@ -24,6 +24,10 @@ type leaseTimes struct {
 	duration, renew, retry time.Duration
 }
 
+// ErrNotLeader refuses an auto-apply write (ScaleRequest.Auto) from a
+// console that does not hold the auto-apply Lease.
+var ErrNotLeader = errors.New("auto-apply refused: this console does not hold the auto-apply Lease")
+
 // LeaseName is the auto-apply Lease of a Deployment (contract).
 func LeaseName(deployment string) string { return "kimiscale-" + deployment }
 
@@ -34,6 +38,7 @@ type campaign struct {
 	done   chan struct{} // closed after out is closed
 
 	stop   chan struct{} // closed to unblock pending sends before out closes
+	leadMu sync.Mutex    // orders the elector's started and stopped callbacks
 	mu     sync.Mutex
 	closed bool
 	last   core.LeaseStatus
@@ -103,8 +108,23 @@ func (c *Client) Acquire(ctx context.Context) (<-chan core.LeaseStatus, error) {
 		ReleaseOnCancel: true,
 		Name:            LeaseName(c.name),
 		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(context.Context) { cp.emit(core.LeaseStatus{Held: true, Holder: c.user}) },
-			OnStoppedLeading: func() { cp.emit(core.LeaseStatus{}) },
+			// The elector calls OnStartedLeading in a goroutine and cancels
+			// its ctx before OnStoppedLeading: under leadMu a late start
+			// sees the cancel and cannot mark a lost Lease as held.
+			OnStartedLeading: func(ctx context.Context) {
+				cp.leadMu.Lock()
+				defer cp.leadMu.Unlock()
+				if ctx.Err() == nil {
+					c.leading.Store(true)
+					cp.emit(core.LeaseStatus{Held: true, Holder: c.user})
+				}
+			},
+			OnStoppedLeading: func() {
+				cp.leadMu.Lock()
+				defer cp.leadMu.Unlock()
+				c.leading.Store(false) // before telling anyone: auto writes stop now
+				cp.emit(core.LeaseStatus{})
+			},
 			OnNewLeader: func(leader string) {
 				if leader != identity { // our own lead is reported by OnStartedLeading
 					cp.emit(core.LeaseStatus{Holder: holderName(leader)})
@@ -120,6 +140,7 @@ func (c *Client) Acquire(ctx context.Context) (<-chan core.LeaseStatus, error) {
 	ctx = klog.NewContext(ctx, logr.FromSlogHandler(c.log.Handler()))
 	go func() {
 		defer cp.close()
+		defer c.leading.Store(false)
 		for ctx.Err() == nil {
 			le, err := leaderelection.NewLeaderElector(cfg)
 			if err != nil { // cannot happen: the same config was checked above

@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -155,5 +156,57 @@ func TestLeaseSameUserTwice(t *testing.T) {
 	}
 	if id := *l.Spec.HolderIdentity; !strings.HasPrefix(id, "alice@laptop#") {
 		t.Errorf("holderIdentity = %q, want alice@laptop#<suffix>", id)
+	}
+}
+
+func TestAutoScaleOnlyByTheLeaseHolder(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3))
+	alice, bob := f.console(t, "alice@laptop"), f.console(t, "bob@desk")
+	for _, c := range []*Client{alice, bob} {
+		if err := c.Start(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	auto := core.ScaleRequest{From: 3, To: 4, Auto: true, Reason: "auto"}
+	if _, err := alice.Scale(f.ctx, auto); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("auto Scale before campaigning = %v, want ErrNotLeader", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ach, err := alice.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := next(t, "alice", ach); !s.Held {
+		t.Fatalf("alice: %+v, want held", s)
+	}
+	bch, err := bob.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bob.Release)
+	next(t, "bob", bch)
+	if _, err := bob.Scale(f.ctx, auto); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("bob's auto Scale while alice leads = %v, want ErrNotLeader", err)
+	}
+	if res, err := alice.Scale(f.ctx, auto); err != nil || !res.Applied {
+		t.Fatalf("alice's auto Scale = %+v, %v; want applied", res, err)
+	}
+	// A human's explicit write needs no Lease.
+	if _, err := bob.Scale(f.ctx, core.ScaleRequest{From: 4, To: 5, Reason: "by hand"}); err != nil {
+		t.Errorf("bob's manual Scale = %v, want applied", err)
+	}
+	alice.Release()
+	if _, err := alice.Scale(f.ctx, core.ScaleRequest{From: 5, To: 6, Auto: true}); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("alice's auto Scale after Release = %v, want ErrNotLeader", err)
+	}
+	if s := next(t, "bob", bch); !s.Held {
+		t.Fatalf("bob after alice released: %+v, want held", s)
+	}
+	if _, err := bob.Scale(f.ctx, core.ScaleRequest{From: 5, To: 6, Auto: true}); err != nil {
+		t.Errorf("bob's auto Scale as the new holder = %v, want applied", err)
+	}
+	if d := f.deployment(t); *d.Spec.Replicas != 6 {
+		t.Errorf("replicas = %d, want 6", *d.Spec.Replicas)
 	}
 }

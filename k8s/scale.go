@@ -77,11 +77,18 @@ var ErrNotPinned = errors.New("the HPA is not pinned by kimiscale (no " + Annota
 // the package documentation for the exact behaviour). Either way it
 // records the change (last-scale annotation, Event, audit line) or returns
 // why it did not: a *PreconditionError when the Deployment no longer has
-// From replicas, an *HPAError when only fighting the HPA could do it.
+// From replicas, an *HPAError when only fighting the HPA could do it, and
+// ErrNotLeader for an automatic request (req.Auto) while this console does
+// not hold the auto-apply Lease.
 func (c *Client) Scale(ctx context.Context, req core.ScaleRequest) (core.ApplyResult, error) {
 	w := write{action: "scale", reason: ReasonScaled, by: c.by(req.By), why: req.Reason, request: req}
 	if err := validateScale(req); err != nil {
 		return c.finish(ctx, w, core.ApplyResult{}, err)
+	}
+	if req.Auto && !c.leading.Load() {
+		// Defence in depth: the dashboard auto-applies only while it holds
+		// the Lease, and this refuses an automatic write that races a loss.
+		return c.finish(ctx, w, core.ApplyResult{}, fmt.Errorf("scale %s/%s: %w", c.ns, c.name, ErrNotLeader))
 	}
 	if h := c.cachedHPA(); h != nil {
 		res, err := c.scaleViaHPA(ctx, req, w.by, h.Name)
