@@ -64,6 +64,19 @@ import (
 // replay simulator, so it allocates little: the Decision's map, reasons and
 // forecast, and each reason's sentence once, built without fmt.
 func Decide(in Input, now time.Time) Decision {
+	d := decide(&in, now)
+	if in.SkipExplanation {
+		// The sentences Decide writes were skipped as they came; Normalize's
+		// are blanked here, so that none is left.
+		for i := range d.Reasons {
+			d.Reasons[i].Message = ""
+		}
+	}
+	return d
+}
+
+func decide(in *Input, now time.Time) Decision {
+	quiet := in.SkipExplanation
 	d := Decision{
 		At:       now,
 		Action:   ActionHold,
@@ -73,11 +86,13 @@ func Decide(in Input, now time.Time) Decision {
 		// Room for the usual reasons (rules, forecast, behaviour, cooldown)
 		// in one allocation.
 		Reasons:  make([]Reason, 0, 4),
-		Metrics:  make(map[Metric]MetricStatus, len(in.Policy.Rules)),
 		Cooldown: CooldownStatus{Blocks: DirectionNone},
 	}
+	if !quiet {
+		d.Metrics = make(map[Metric]MetricStatus, len(in.Policy.Rules))
+	}
 	// Step 0.
-	if err := validateInput(&in); err != nil {
+	if err := validateInput(in); err != nil {
 		d.Reasons = append(d.Reasons, Reason{Code: ReasonInvalidInput, Message: err.Error()})
 		d.AutoApplyWhy = "the input is invalid: " + err.Error()
 		return d
@@ -87,10 +102,12 @@ func Decide(in Input, now time.Time) Decision {
 	// Step 1. The views live on the stack for the policies of up to four
 	// metrics (every metric kimiscale knows).
 	var viewBuf [4]metricView
-	views := judgeFreshness(&in, now, viewBuf[:0])
+	views := judgeFreshness(in, now, viewBuf[:0])
 	usable, unusable := 0, []string{}
 	for _, v := range views {
-		d.Metrics[v.rule.Metric] = v.status
+		if d.Metrics != nil {
+			d.Metrics[v.rule.Metric] = v.status
+		}
 		if v.status.Fresh {
 			usable++
 		} else {
@@ -98,7 +115,7 @@ func Decide(in Input, now time.Time) Decision {
 		}
 	}
 	if !in.SkipHPADesired {
-		d.HPADesired, d.HPARecommendation = hpaDesired(&in, views, now)
+		d.HPADesired, d.HPARecommendation = hpaDesired(in, views, now)
 	}
 
 	if in.Override > 0 {
@@ -123,11 +140,11 @@ func Decide(in Input, now time.Time) Decision {
 
 	// Step 2.
 	var proposal int32
-	proposal, d.Reasons = applyRules(in.Current, views, d.Reasons)
+	proposal, d.Reasons = applyRules(in.Current, views, d.Reasons, quiet)
 
 	// Step 3.
 	var reason Reason
-	proposal, d.Forecast, reason = applyForecast(&in, views, proposal, now)
+	proposal, d.Forecast, reason = applyForecast(in, views, proposal, now)
 	if reason.Code != "" {
 		d.Reasons = append(d.Reasons, reason)
 	}
@@ -147,7 +164,7 @@ func Decide(in Input, now time.Time) Decision {
 	d.Proposed = target
 
 	// Step 6.
-	applyCooldown(&in, &d, target)
+	applyCooldown(in, &d, target)
 	d.AutoApply, d.AutoApplyWhy = autoApply(&d, len(unusable) > 0)
 	return d
 }
@@ -248,8 +265,8 @@ func perReplica(r Rule) bool { return r.Aggregation != Total }
 
 // applyRules is step 2: the seed's table. It appends its reasons to reasons.
 // The numbers come first and the sentences after, so only the sentences the
-// outcome reports are written.
-func applyRules(current int32, views []metricView, reasons []Reason) (int32, []Reason) {
+// outcome reports are written; quiet writes none (SkipExplanation).
+func applyRules(current int32, views []metricView, reasons []Reason, quiet bool) (int32, []Reason) {
 	var stepUp, stepDown int32
 	allUsable := true
 	notBelow := -1 // the first usable metric not below its down threshold
@@ -266,6 +283,9 @@ func applyRules(current int32, views []metricView, reasons []Reason) (int32, []R
 		if !(val < v.rule.Down) && notBelow < 0 {
 			notBelow = i
 		}
+	}
+	if quiet {
+		return quietRules(current, views, reasons, stepUp, stepDown, notBelow, allUsable)
 	}
 	var buf [256]byte
 	switch {
@@ -311,6 +331,22 @@ func applyRules(current int32, views []metricView, reasons []Reason) (int32, []R
 	b = strconv.AppendInt(b, int64(stepDown), 10)
 	b = append(b, ')')
 	return max(current-stepDown, 0), append(reasons, Reason{Code: ReasonAllBelowThreshold, Message: string(b)})
+}
+
+// quietRules is the end of applyRules with codes and no sentences.
+func quietRules(current int32, views []metricView, reasons []Reason, stepUp, stepDown int32, notBelow int, allUsable bool) (int32, []Reason) {
+	switch {
+	case stepUp > 0:
+		for _, v := range views {
+			if v.status.Fresh && v.status.Value > v.rule.Up {
+				reasons = append(reasons, Reason{Code: aboveCode(v.rule.Metric)})
+			}
+		}
+		return current + stepUp, reasons
+	case notBelow >= 0 || !allUsable || stepDown <= 0:
+		return current, append(reasons, Reason{Code: ReasonWithinThresholds})
+	}
+	return max(current-stepDown, 0), append(reasons, Reason{Code: ReasonAllBelowThreshold})
 }
 
 func aboveCode(m Metric) ReasonCode {
@@ -408,6 +444,9 @@ func applyForecast(in *Input, views []metricView, proposal int32, now time.Time)
 	if cpu.rule.Up > 0 {
 		target = max(target, ceilReplicas(value*float64(in.Current)/cpu.rule.Up-1e-9))
 	}
+	if in.SkipExplanation {
+		return max(proposal, target), fs, Reason{Code: ReasonForecastAbove}
+	}
 	var buf [192]byte
 	b := append(buf[:0], "CPU forecast "...)
 	b = appendDuration(b, horizon)
@@ -445,7 +484,20 @@ func applyCooldown(in *Input, d *Decision, target int32) {
 		dir = DirectionDown
 	}
 	d.Target = target
-	if !d.Cooldown.Allows(dir) {
+	switch {
+	case d.Cooldown.Allows(dir):
+	case in.SkipExplanation:
+		code := ReasonCooldownBypassed
+		switch {
+		case in.BypassCooldown:
+			d.Cooldown.Bypassed = true
+		case d.Cooldown.Blocks == DirectionUp:
+			code, d.Target = ReasonCooldownAfterScaleDown, in.Current
+		default:
+			code, d.Target = ReasonCooldownAfterScaleUp, in.Current
+		}
+		d.Reasons = append(d.Reasons, Reason{Code: code})
+	default:
 		last := in.LastScale
 		var buf [160]byte
 		if in.BypassCooldown {
@@ -491,7 +543,7 @@ func applyCooldown(in *Input, d *Decision, target int32) {
 }
 
 // decideOverride replaces steps 2–5 by the human's number.
-func decideOverride(in Input, d Decision) Decision {
+func decideOverride(in *Input, d Decision) Decision {
 	p := in.Policy
 	if in.Override < p.MinReplicas || in.Override > p.MaxReplicas {
 		d.Reasons = append(d.Reasons, Reason{Code: ReasonOverrideInvalid, Message: fmt.Sprintf(
@@ -502,7 +554,7 @@ func decideOverride(in Input, d Decision) Decision {
 	d.Reasons = append(d.Reasons, Reason{Code: ReasonOverride, Message: fmt.Sprintf(
 		"a human asked for %d replicas (now %d) instead of the rules", in.Override, in.Current)})
 	d.Proposed = in.Override
-	applyCooldown(&in, &d, in.Override)
+	applyCooldown(in, &d, in.Override)
 	d.AutoApply, d.AutoApplyWhy = false, "an override is applied by a human, never automatically"
 	return d
 }

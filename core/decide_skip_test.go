@@ -9,9 +9,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestDecideSkipFlags checks that SkipHPADesired and SkipForecastPath leave
-// out what they name and nothing else: the same decision, reasons and
-// forecast value, on every path that builds a sentence or a forecast.
+// TestDecideSkipFlags checks that SkipHPADesired, SkipForecastPath and
+// SkipExplanation leave out what they name and nothing else: the same
+// decision, reason codes and forecast value, on every path that builds a
+// sentence or a forecast.
 func TestDecideSkipFlags(t *testing.T) {
 	last := &LastScale{At: t0.Add(-2 * time.Minute), Direction: DirectionDown, From: 4, To: 3}
 	tests := []struct {
@@ -69,6 +70,29 @@ func TestDecideSkipFlags(t *testing.T) {
 			in.Snapshot.Readings[MetricMemory] = Reading{Value: 0.5, At: t0.Add(-time.Hour)}
 			return in
 		}, ReasonMetricUnusable},
+		{"invalid input", func() Input {
+			in := seedInput(0.5, 0.5, 5000, 5000)
+			in.PollInterval = 0
+			return in
+		}, ReasonInvalidInput},
+		{"scaled to zero", func() Input {
+			in := seedInput(0.5, 0.5, 5000, 5000)
+			in.Current, in.Ready = 0, 0
+			return in
+		}, ReasonScalingDisabled},
+		{"no usable metric", func() Input {
+			in := seedInput(0.5, 0.5, 5000, 5000)
+			for m, r := range in.Snapshot.Readings {
+				r.At = t0.Add(-time.Hour)
+				in.Snapshot.Readings[m] = r
+			}
+			return in
+		}, ReasonMetricsStale},
+		{"scale-down stabilized", func() Input {
+			in := seedInput(0.1, 0.1, 100, 100)
+			in.Scales.Recommendations = []Recommendation{{At: t0.Add(-time.Minute), Replicas: 3}}
+			return in
+		}, ReasonScaleDownStabilized},
 		{"override", func() Input {
 			in := seedInput(0.5, 0.5, 5000, 5000)
 			in.Override = 5
@@ -84,6 +108,8 @@ func TestDecideSkipFlags(t *testing.T) {
 			in := tc.in()
 			in.SkipHPADesired, in.SkipForecastPath = true, true
 			got := Decide(in, t0)
+			in.SkipExplanation = true
+			quiet := Decide(in, t0)
 			if got.HPADesired != 0 || !got.HPARecommendation.At.IsZero() {
 				t.Errorf("HPADesired = %d, HPARecommendation = %+v with SkipHPADesired; want 0 and none", got.HPADesired, got.HPARecommendation)
 			}
@@ -93,6 +119,16 @@ func TestDecideSkipFlags(t *testing.T) {
 			want.HPADesired, want.HPARecommendation = 0, Recommendation{}
 			if diff := cmp.Diff(want, got, decisionOpts); diff != "" {
 				t.Errorf("the skip flags changed the decision (-without +with):\n%s", diff)
+			}
+			want.Metrics = nil
+			for i := range want.Reasons {
+				if want.Reasons[i].Message == "" {
+					t.Errorf("reason %s has no message without SkipExplanation", want.Reasons[i].Code)
+				}
+				want.Reasons[i].Message = ""
+			}
+			if diff := cmp.Diff(want, quiet, decisionOpts); diff != "" {
+				t.Errorf("SkipExplanation changed more than the sentences and metrics (-without +with):\n%s", diff)
 			}
 		})
 	}

@@ -108,6 +108,13 @@ type Input struct {
 	// are the same. For callers that draw no chart, such as the replay
 	// simulator: the linear model then allocates no path.
 	SkipForecastPath bool
+	// SkipExplanation leaves out what explains the decision to a human:
+	// every Reason keeps its code, in the same order, with an empty Message,
+	// and Decision.Metrics is nil. The action, targets, recommendations,
+	// cooldown, auto-apply verdict and forecast are the same. For callers
+	// that show none of it, such as the replay simulator (172,800 decisions
+	// a month): the sentences and the map are most of what Decide allocates.
+	SkipExplanation bool
 }
 
 // MetricStatus is one metric as the decision saw it.

@@ -503,6 +503,12 @@ type Holt struct {
 	// Damped fits a damping factor φ in [0.8, 1] so the trend fades with the
 	// horizon instead of running on.
 	Damped bool
+	// PointOnly leaves out the 80 % interval: Lower and Upper equal Value,
+	// and the replay of in-sample errors behind the interval, a third of a
+	// fit on a short history, is skipped. The point forecast is the same.
+	// For callers that read only Value, such as the simulator's predictive
+	// policy.
+	PointOnly bool
 }
 
 // Name implements Forecaster.
@@ -523,6 +529,10 @@ func (h Holt) scored(history []Sample, horizon time.Duration) (Forecast, float64
 	xs, steps, step, err := prepare(h.Name(), history, horizon)
 	if err != nil {
 		return Forecast{}, 0, err
+	}
+	if h.PointOnly {
+		f, err := smoothingPoints(h.Name(), xs, esSpec{trend: true, damped: h.Damped}, steps, step)
+		return f, math.Inf(1), err
 	}
 	return smoothingForecast(h.Name(), xs, esSpec{trend: true, damped: h.Damped}, steps, step)
 }
@@ -600,6 +610,29 @@ func prepare(name string, history []Sample, horizon time.Duration) ([]Sample, in
 			name, steps+3, horizon, steps, step, len(xs), ErrShortHistory)
 	}
 	return xs, steps, step, nil
+}
+
+// smoothingPoints is smoothingForecast without the intervals: the same fit
+// and point forecasts, Lower and Upper equal to Value.
+func smoothingPoints(name string, xs []Sample, spec esSpec, steps int, step time.Duration) (Forecast, error) {
+	y := values(xs)
+	if spec.m > 0 {
+		spec.profile = seasonProfile(y, spec.m)
+	}
+	fit, err := esFitParams(y, spec, steps)
+	if err != nil {
+		return Forecast{}, fmt.Errorf("%s model: %w", name, err)
+	}
+	last := xs[len(xs)-1].At
+	f := Forecast{Model: name, Points: make([]ForecastPoint, steps)}
+	for k := 1; k <= steps; k++ {
+		v := fit.forecast(k)
+		f.Points[k-1] = ForecastPoint{At: last.Add(time.Duration(k) * step), Value: v, Lower: v, Upper: v}
+	}
+	if err := checkFinite(f); err != nil {
+		return Forecast{}, fmt.Errorf("%s model: %w", name, err)
+	}
+	return f, nil
 }
 
 // smoothingForecast fits spec to xs and returns the path, with its intervals,

@@ -59,6 +59,9 @@ type esSpec struct {
 	// profile is the initial season by phase (see seasonProfile); the
 	// filter works on copies.
 	profile []float64
+	// noNegZero says the series holds no −0, which lets esRun take its
+	// short path for Holt (see esRunHolt).
+	noNegZero bool
 }
 
 // esParams are the smoothing weights.
@@ -224,6 +227,9 @@ func esRun(y []float64, spec esSpec, p esParams, level, trend float64, season []
 	ab := p.alpha * p.beta
 	ph := phiSum(phi, h)
 	m := spec.m
+	if m == 0 && phi == 1 && spec.noNegZero {
+		return esRunHolt(y, p.alpha, ab, ph, level, trend, start, h, errFrom)
+	}
 	n := len(y)
 	phase := 0
 	if m > 0 {
@@ -259,6 +265,36 @@ func esRun(y []float64, spec esSpec, p esParams, level, trend float64, season []
 		}
 	}
 	return sse, level, trend
+}
+
+// esRunHolt is esRun for Holt without damping or season, with two
+// operations fewer on the chain every step carries: φ·b is b exactly when
+// φ = 1, and adding the season's +0 to l + b changes nothing unless l + b is
+// −0, which needs both to be −0, which neither becomes unless the series
+// holds a −0 (the caller checks: spec.noNegZero). The results are esRun's,
+// bit for bit; the Holt refit runs every simulated minute.
+func esRunHolt(y []float64, alpha, ab, ph, level, trend float64, start, h, errFrom int) (sse, lv, tr float64) {
+	n := len(y)
+	for t := start; t < n; t++ {
+		e := y[t] - (level + trend)
+		level += trend + alpha*e
+		trend += ab * e
+		if j := t + h; j >= errFrom && j < n {
+			d := y[j] - (level + ph*trend)
+			sse += d * d
+		}
+	}
+	return sse, level, trend
+}
+
+// hasNegZero reports whether y holds a −0.
+func hasNegZero(y []float64) bool {
+	for _, v := range y {
+		if v == 0 && math.Signbit(v) {
+			return true
+		}
+	}
+	return false
 }
 
 // phiSum is φ + φ² + … + φ^k.
@@ -299,6 +335,7 @@ func logit(p float64) float64 { return math.Log(p / (1 - p)) }
 // esFitParams fits the weights of spec on y for h-step forecasts.
 func esFitParams(y []float64, spec esSpec, h int) (esFit, error) {
 	level0, trend0, season0, start := esInit(y, spec)
+	spec.noNegZero = !hasNegZero(y)
 	errFrom := max(start+h, len(y)-fitWindowMax)
 	season := make([]float64, len(season0))
 	cost := func(v []float64) float64 {
