@@ -111,11 +111,25 @@ func newPredictive(e *env, o PredictiveOptions) (*predictive, error) {
 		if err != nil {
 			return nil, fmt.Errorf("predictive forecast: %w", err)
 		}
+		if h, ok := f.(core.Holt); ok && o.UpperAt <= 0 && e.peak()/e.capacity < pointOnlyBelow {
+			// Without UpperAt nothing reads the interval, so Holt may skip
+			// it (a third of each refit). The forecasts are the same, and
+			// so are the errors: below pointOnlyBelow no interval can
+			// overflow where the forecast does not.
+			h.PointOnly = true
+			f = h
+		}
 		p.forecaster = f
 		p.series = make([]core.Sample, 0, o.Points)
 	}
 	return p, nil
 }
+
+// pointOnlyBelow bounds the measured demand (in replicas at 100 %) under
+// which the predictive policy asks Holt for no interval: a Holt forecast and
+// its in-sample errors stay within a small multiple of the series' range,
+// and a Forecast fails only when one of them overflows.
+const pointOnlyBelow = 1e290
 
 func (p *predictive) decide(i int, r Reading) (int32, error) {
 	now := p.e.at(i)

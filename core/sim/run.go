@@ -262,6 +262,15 @@ func (e *env) need(demand float64) int32 {
 	return min(max(r, e.policy.MinReplicas), e.policy.MaxReplicas)
 }
 
+// peak is the highest demand of the window.
+func (e *env) peak() float64 {
+	peak := 0.0
+	for _, d := range e.demand {
+		peak = max(peak, d)
+	}
+	return peak
+}
+
 // at is the time of step i.
 func (e *env) at(i int) time.Time { return e.start.Add(time.Duration(i) * e.step) }
 

@@ -54,9 +54,11 @@ func (s *seed) decide(i int, r Reading) (int32, error) {
 		LastScale:    s.lastScale,
 		PollInterval: s.e.step,
 		// The simulator shows neither the plain HPA's verdict (its own hpa
-		// policy is that) nor a forecast chart; neither changes the decision.
+		// policy is that), nor a forecast chart, nor the reasons' sentences
+		// and the metrics' status; none of them changes the decision.
 		SkipHPADesired:   true,
 		SkipForecastPath: true,
+		SkipExplanation:  true,
 	}, now)
 	s.scales.Observe(d)
 	if d.Target != r.Replicas {
