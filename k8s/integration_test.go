@@ -302,6 +302,13 @@ func TestAgainstKubeAPIServer(t *testing.T) {
 		if h, err := bob.Holder(testContext(t)); err != nil || h != "alice@laptop" {
 			t.Errorf("Holder = %q, %v; want alice@laptop", h, err)
 		}
+		// Only the holder auto-applies.
+		if _, err := bob.Scale(testContext(t), core.ScaleRequest{From: 1, To: 2, Auto: true}); !errors.Is(err, k8s.ErrNotLeader) {
+			t.Errorf("bob's auto Scale while alice holds the Lease = %v, want k8s.ErrNotLeader", err)
+		}
+		if res, err := alice.Scale(testContext(t), core.ScaleRequest{From: 1, To: 2, Auto: true, Reason: "auto"}); err != nil || !res.Applied {
+			t.Errorf("alice's auto Scale = %+v, %v; want applied", res, err)
+		}
 		// Kill alice's console (its context ends): bob takes over.
 		began := time.Now()
 		killAlice()
@@ -311,6 +318,12 @@ func TestAgainstKubeAPIServer(t *testing.T) {
 			t.Fatalf("bob after alice died: %+v, want held", s)
 		}
 		t.Logf("bob took the Lease %s after alice's console ended", time.Since(began).Round(time.Millisecond))
+		if res, err := bob.Scale(testContext(t), core.ScaleRequest{From: 2, To: 3, Auto: true, Reason: "auto"}); err != nil || !res.Applied {
+			t.Errorf("bob's auto Scale as the new holder = %+v, %v; want applied", res, err)
+		}
+		if d := getDeployment(t, admin, ns); *d.Spec.Replicas != 3 {
+			t.Errorf("replicas = %d, want 3 (alice's then bob's auto writes)", *d.Spec.Replicas)
+		}
 		lease, err := admin.CoordinationV1().Leases(ns).Get(testContext(t), k8s.LeaseName(depName), metav1.GetOptions{})
 		if err != nil || lease.Spec.HolderIdentity == nil || !strings.HasPrefix(*lease.Spec.HolderIdentity, "bob@desk#") {
 			t.Errorf("Lease %s holder = %v, %v; want bob@desk#<campaign>", k8s.LeaseName(depName), lease.Spec.HolderIdentity, err)
