@@ -247,6 +247,9 @@ func (c *Client) scaleViaHPA(ctx context.Context, req core.ScaleRequest, by, hpa
 		}
 		return err
 	})
+	if apierrors.IsConflict(err) {
+		return res, fmt.Errorf("patch hpa %s/%s: still conflicting after %d attempts: %w", c.ns, hpaName, retry.DefaultRetry.Steps, err)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -395,6 +398,9 @@ func (c *Client) pin(ctx context.Context, req core.PinRequest, by, hpaName strin
 		}
 		return err
 	})
+	if apierrors.IsConflict(err) {
+		return res, fmt.Errorf("patch hpa %s/%s: still conflicting after %d attempts: %w", c.ns, hpaName, retry.DefaultRetry.Steps, err)
+	}
 	if err != nil {
 		return res, err
 	}
