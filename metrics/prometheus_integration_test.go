@@ -19,7 +19,7 @@ import (
 
 	"github.com/kimiclaw/kimiscale/core"
 	"github.com/kimiclaw/kimiscale/internal/testenv"
-	"github.com/kimiclaw/kimiscale/metrics/internal/fakekimiclaw"
+	"github.com/kimiclaw/kimiscale/internal/fakekimiclaw"
 )
 
 // The rig: the stand-in exporter serving three kimiclaw-db pods (plus the
