@@ -38,6 +38,8 @@ type promConfig struct {
 	Headers               map[string]string `json:"headers,omitempty"`
 	TimeoutString         string            `json:"timeout,omitempty"`
 	Timeout               time.Duration     `json:"-"`
+	RangeString           string            `json:"range,omitempty"` // rate() window of the default queries
+	Range                 time.Duration     `json:"-"`
 	// Queries replace the default PromQL per metric (cpu, memory, qps, connections).
 	Queries map[string]string `json:"queries,omitempty"`
 }
@@ -86,6 +88,11 @@ func loadConfig(path string, explicit bool) (fileConfig, error) {
 	if c.Prometheus.TimeoutString != "" {
 		if c.Prometheus.Timeout, err = time.ParseDuration(c.Prometheus.TimeoutString); err != nil || c.Prometheus.Timeout <= 0 {
 			return c, fmt.Errorf("config file %s: prometheus.timeout %q: want a positive duration such as \"5s\"", path, c.Prometheus.TimeoutString)
+		}
+	}
+	if c.Prometheus.RangeString != "" {
+		if c.Prometheus.Range, err = time.ParseDuration(c.Prometheus.RangeString); err != nil || c.Prometheus.Range <= 0 {
+			return c, fmt.Errorf("config file %s: prometheus.range %q: want a positive duration such as \"2m\"", path, c.Prometheus.RangeString)
 		}
 	}
 	for m := range c.Prometheus.Queries {

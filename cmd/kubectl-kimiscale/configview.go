@@ -24,6 +24,7 @@ func newConfigCmd(o *Options) *cobra.Command {
 			eff := fileConfig{Prometheus: o.Prometheus, Policy: o.PolicyPath}
 			eff.IntervalString = o.Interval.String()
 			eff.Prometheus.TimeoutString = o.Prometheus.Timeout.String()
+			eff.Prometheus.RangeString = o.Prometheus.Range.String()
 			out := struct {
 				ConfigFile string     `json:"configFile"`
 				Effective  fileConfig `json:"effective"`

@@ -44,7 +44,7 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 		configFlags: genericclioptions.NewConfigFlags(true),
 		Interval:    15 * time.Second,
 		Speed:       60,
-		Prometheus:  promConfig{Timeout: 5 * time.Second},
+		Prometheus:  promConfig{Timeout: 5 * time.Second, Range: 2 * time.Minute},
 	}
 }
 
@@ -61,6 +61,7 @@ func (o *Options) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Prometheus.InsecureSkipTLSVerify, "prometheus-insecure-skip-tls-verify", false, "do not verify Prometheus' TLS certificate (insecure)")
 	fs.StringArrayVar(&o.headers, "prometheus-header", nil, "extra HTTP header for Prometheus as NAME=VALUE, repeatable (e.g. X-Scope-OrgID=tenant)")
 	fs.DurationVar(&o.Prometheus.Timeout, "prometheus-timeout", o.Prometheus.Timeout, "timeout of one poll of Prometheus")
+	fs.DurationVar(&o.Prometheus.Range, "prometheus-range", o.Prometheus.Range, "range of the default queries' rate() windows; at least 4 scrape intervals")
 	fs.DurationVar(&o.Interval, "interval", o.Interval, "poll interval")
 	fs.StringVar(&o.PolicyPath, "policy", "", "policy file (YAML); default: the seed policy")
 }
@@ -126,6 +127,9 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	if !changed("prometheus-timeout") && fp.Timeout > 0 {
 		p.Timeout = fp.Timeout
 	}
+	if !changed("prometheus-range") && fp.Range > 0 {
+		p.Range = fp.Range
+	}
 	p.Queries = fp.Queries
 	p.Headers = map[string]string{}
 	for k, v := range fp.Headers {
@@ -173,6 +177,8 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 		return fmt.Errorf("--interval %s: must be positive, e.g. 15s", o.Interval)
 	case o.Prometheus.Timeout <= 0:
 		return fmt.Errorf("--prometheus-timeout %s: must be positive, e.g. 5s", o.Prometheus.Timeout)
+	case o.Prometheus.Range <= 0:
+		return fmt.Errorf("--prometheus-range %s: must be positive, e.g. 2m (at least 4 scrape intervals)", o.Prometheus.Range)
 	case o.Prometheus.URL != "" && o.Prometheus.Service != "":
 		return fmt.Errorf("--prometheus-url and --prometheus-service both set: give one (the service is reached through the API server)")
 	case o.Auto && o.ReadOnly:

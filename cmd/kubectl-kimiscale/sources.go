@@ -150,6 +150,7 @@ func (o *Options) metricsSource(c *cluster, selector string, logger *slog.Logger
 		InsecureSkipTLSVerify: pc.InsecureSkipTLSVerify,
 		Headers:               pc.Headers,
 		Timeout:               pc.Timeout,
+		Range:                 pc.Range,
 		Namespace:             c.namespace,
 		PodRegex:              metrics.PodRegex(o.Deployment),
 		Logger:                logger,
