@@ -32,7 +32,7 @@ import (
 //  3. Forecast (the seed's predictive scale-up): when the CPU reading is
 //     usable and History holds CPU samples, the forecaster (Input.Forecaster,
 //     else the policy's model) predicts CPU Horizon ahead from the last Points
-//     samples (linear) or the whole series (other models), capped at 1.0. Above
+//     samples (linear) or the whole series (other models), kept in [0, 1.0]. Above
 //     the forecast Threshold, the target is the smallest n with
 //     forecast × current / n ≤ the CPU up threshold, at least current + 1, and
 //     the proposal becomes the larger of the rules' and the forecast's.
@@ -428,10 +428,12 @@ func applyForecast(in *Input, views []metricView, proposal int32, now time.Time)
 	if model == "" {
 		model = name
 	}
-	value := min(end.Value, 1.0) // the seed caps the CPU forecast at 100 %
+	// The seed caps the CPU forecast at 100 %; a trend extrapolated below
+	// zero is floored there too, since no load is the least there can be.
+	value := min(max(end.Value, 0), 1.0)
 	fs := &ForecastStatus{
 		Model: model, Horizon: horizon, CPU: value,
-		Lower: finiteOr(end.Lower, value), Upper: finiteOr(end.Upper, value),
+		Lower: max(finiteOr(end.Lower, value), 0), Upper: max(finiteOr(end.Upper, value), 0),
 		Path: path,
 	}
 	threshold := in.Policy.Forecast.Threshold

@@ -431,6 +431,16 @@ func TestDecideForecast(t *testing.T) {
 		})
 	}
 
+	t.Run("a trend below zero is floored at 0%", func(t *testing.T) {
+		in := seedInput(0.4, 0.5, 5000, 5000)
+		in.History = cpuHistory(30, 0.5, 0)
+		var got int
+		in.Forecaster = fixedForecaster{name: "linear", value: -0.28, got: &got}
+		d := Decide(in, t0)
+		if d.Forecast == nil || d.Forecast.CPU != 0 || d.Forecast.Lower < 0 || d.Forecast.Upper < 0 {
+			t.Errorf("Decide().Forecast = %+v, want CPU 0 and a band no lower than 0", d.Forecast)
+		}
+	})
 	t.Run("no forecast while CPU is stale", func(t *testing.T) {
 		in := seedInput(0.5, 0.5, 5000, 5000)
 		in.Snapshot.Readings[MetricCPU] = Reading{Value: 0.5, At: t0.Add(-time.Minute)}
