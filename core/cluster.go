@@ -166,7 +166,7 @@ type ClusterEvent struct {
 
 // Access says which writes the current user may make.
 type Access struct {
-	Scale     bool `json:"scale"`     // deployments/scale update
+	Scale     bool `json:"scale"`     // deployments patch (replicas and last-scale in one request)
 	HPA       bool `json:"hpa"`       // horizontalpodautoscalers patch
 	ConfigMap bool `json:"configMap"` // configmaps update
 	Restart   bool `json:"restart"`   // deployments patch
