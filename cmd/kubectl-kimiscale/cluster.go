@@ -44,6 +44,9 @@ func (o *Options) connect() (*cluster, error) {
 		}
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
+	if o.quietWarnings {
+		cfg.WarningHandler = rest.NoWarnings{}
+	}
 	ns, _, err := loader.Namespace()
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig namespace: %w", err)

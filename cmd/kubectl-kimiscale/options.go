@@ -35,6 +35,9 @@ type Options struct {
 	DebugLog   string
 
 	file fileConfig
+	// quietWarnings sends the API server's warnings nowhere: while the
+	// dashboard runs, nothing may write to the terminal.
+	quietWarnings bool
 }
 
 // NewOptions returns Options with kubectl's kubeconfig flags.

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	tea "charm.land/bubbletea/v2"
+	"k8s.io/klog/v2"
 
 	"github.com/kimiclaw/kimiscale/ui"
 )
@@ -27,6 +28,12 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	defer closeLog()
+	if !o.Headless {
+		// Nothing may write over the dashboard: client-go's own logging and
+		// the API server's warnings go to the --debug log (or nowhere).
+		klog.SetSlogLogger(logger)
+		o.quietWarnings = true
+	}
 	src, err := o.buildSources(ctx, logger)
 	if err != nil {
 		return err
