@@ -117,6 +117,8 @@ type Client struct {
 	started bool
 	synced  bool
 	vpa     cache.SharedIndexInformer // nil when there is no VPA to read
+	// warnings are the last State call's problems (see Warnings).
+	warnings []string
 
 	leading atomic.Bool // this console holds the Lease (set by the elector)
 	leaseMu sync.Mutex

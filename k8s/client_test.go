@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -413,4 +415,78 @@ func TestStartWithoutRightToReadVPA(t *testing.T) {
 	if err != nil || st.VPA != nil || st.Replicas != 2 {
 		t.Errorf("State() = VPA %v replicas %d, %v; want no VPA, 2 replicas", st.VPA, st.Replicas, err)
 	}
+}
+
+func TestStateWarnsAboutUnreadableObjects(t *testing.T) {
+	// An annotation kimiscale cannot read is left out of the state, but
+	// never silently: leaving out last-scale switches the cooldown off.
+	tests := []struct {
+		name       string
+		lastScale  string // "" means no annotation
+		pinnedFrom string // "" means no annotation
+		threads    string
+		want       []string // substrings, one warning each, in order
+	}{
+		{name: "all readable", lastScale: `{"at":"2025-01-01T11:50:00Z","direction":"up","from":2,"to":3}`, pinnedFrom: `{"min":2,"max":8}`, threads: "4"},
+		{name: "last-scale not JSON", lastScale: "{not json", threads: "4",
+			want: []string{`deployment prod/kimiclaw-db: parse kimiscale.kimiclaw.io/last-scale "{not json"`}},
+		{name: "last-scale without time", lastScale: `{"direction":"up"}`, threads: "4",
+			want: []string{`no "at" time; the cooldown cannot see the last scale`}},
+		{name: "pinned-from and threads", pinnedFrom: `{"min":0,"max":8}`, threads: "four",
+			want: []string{`hpa prod/kimiclaw-hpa: parse kimiscale.kimiclaw.io/pinned-from`, `threads "four" is not a whole number`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDeployment(3)
+			h := newHPA(2, 10, 3)
+			if tc.lastScale != "" {
+				d.Annotations = map[string]string{AnnotationLastScale: tc.lastScale}
+			}
+			if tc.pinnedFrom != "" {
+				h.Annotations = map[string]string{AnnotationPinnedFrom: tc.pinnedFrom}
+			}
+			var logged strings.Builder
+			var logMu sync.Mutex
+			f := newFixture(t, func(o *Options) {
+				o.Logger = slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			}, d, h, newConfigMap("4GB", tc.threads))
+			if w := f.c.Warnings(); w != nil {
+				t.Errorf("Warnings() before State = %q, want none", w)
+			}
+			st, err := f.c.State(f.ctx)
+			if err != nil {
+				t.Fatalf("State: %v", err)
+			}
+			got := f.c.Warnings()
+			if len(got) != len(tc.want) {
+				t.Fatalf("Warnings() = %q, want %d warnings containing %q", got, len(tc.want), tc.want)
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %d = %q, want it to contain %q", i, got[i], w)
+				}
+			}
+			if tc.lastScale != "" && len(tc.want) > 0 && (st.LastScale != nil || !strings.Contains(got[0], "kubectl annotate deployment/kimiclaw-db kimiscale.kimiclaw.io/last-scale-")) {
+				t.Errorf("LastScale = %+v, warning %q; want nil and the repair command", st.LastScale, got[0])
+			}
+			logMu.Lock()
+			log := logged.String()
+			logMu.Unlock()
+			if n := strings.Count(log, "level=WARN"); n != len(tc.want) {
+				t.Errorf("log has %d Warn lines, want %d:\n%s", n, len(tc.want), log)
+			}
+		})
+	}
+}
+
+// lockedWriter serialises writes to a strings.Builder.
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *strings.Builder
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
 }

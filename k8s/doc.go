@@ -13,6 +13,12 @@
 // Start fails at once, naming the watch, when RBAC refuses one (except the
 // VPA's, which is then left out).
 //
+// An object kimiscale cannot read is left out of the state, never silently:
+// an unreadable last-scale annotation (which leaves the cooldown nothing to
+// go by), pinned-from annotation or duckdb-config is logged at Warn level
+// and kept, one sentence each naming the object, the bad value and the
+// repair, for Warnings (the problems the last State call found).
+//
 // # Writing replicas
 //
 // Without an HPA, Scale sends one merge patch to the Deployment that sets

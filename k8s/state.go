@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +24,9 @@ import (
 // kimiscale's annotations as the watch caches hold them now: no request
 // goes to the API server. A missing HPA, ConfigMap or VPA is a nil field; a
 // missing Deployment is an error. An annotation kimiscale cannot parse is
-// ignored (and logged) rather than failing the whole read.
+// left out of the state rather than failing the whole read; it is logged at
+// Warn level and kept as a sentence for Warnings, because leaving it out
+// changes behaviour (an unreadable last-scale means no cooldown).
 func (c *Client) State(ctx context.Context) (core.ClusterState, error) {
 	if err := ctx.Err(); err != nil {
 		return core.ClusterState{}, err
@@ -54,24 +57,37 @@ func (c *Client) State(ctx context.Context) (core.ClusterState, error) {
 		st.Requests = resources(ctr.Resources.Requests)
 		st.Limits = resources(ctr.Resources.Limits)
 	}
+	var warnings []string
+	warn := func(msg string) {
+		c.log.Warn(msg)
+		warnings = append(warnings, msg)
+	}
 	if raw, ok := d.Annotations[AnnotationLastScale]; ok {
 		last, err := parseLastScale(raw)
 		if err != nil {
-			c.log.Warn("ignoring annotation", "annotation", AnnotationLastScale, "err", err)
+			warn(fmt.Sprintf("deployment %s/%s: %v; the cooldown cannot see the last scale and does not apply until this is repaired: remove it with kubectl annotate deployment/%s %s- (the next scale writes a new one)",
+				c.ns, c.name, err, c.name, AnnotationLastScale))
 		} else {
 			st.LastScale = last
 		}
 	}
 	if h := c.cachedHPA(); h != nil {
-		st.HPA = c.hpaState(h)
+		var hw []string
+		st.HPA, hw = c.hpaState(h)
+		for _, w := range hw {
+			warn(w)
+		}
 	}
 	if cm := c.cachedConfigMap(); cm != nil {
 		s, err := duckDBSettings(cm)
 		if err != nil {
-			c.log.Warn("duckdb-config unreadable", "err", err)
+			warn(fmt.Sprintf("configmap %s/%s is unreadable: %v", c.ns, ConfigMapName, err))
 		}
 		st.DuckDB = &s
 	}
+	c.mu.Lock()
+	c.warnings = warnings
+	c.mu.Unlock()
 	c.mu.Lock()
 	vpa := c.vpa
 	c.mu.Unlock()
@@ -124,6 +140,9 @@ func parseLastScale(raw string) (*core.LastScale, error) {
 	if err := json.Unmarshal([]byte(raw), &last); err != nil {
 		return nil, fmt.Errorf("parse %s %q: %w", AnnotationLastScale, raw, err)
 	}
+	if last.At.IsZero() {
+		return nil, fmt.Errorf("parse %s %q: no \"at\" time", AnnotationLastScale, raw)
+	}
 	return &last, nil
 }
 
@@ -139,8 +158,18 @@ func parsePinnedFrom(raw string) (*core.Bounds, error) {
 	return &b, nil
 }
 
-// hpaState converts an HPA.
-func (c *Client) hpaState(h *autoscalingv2.HorizontalPodAutoscaler) *core.HPAState {
+// Warnings are the problems the last State call found in the cluster's
+// objects (an annotation kimiscale cannot parse, an unreadable
+// duckdb-config), one sentence each naming the object, the bad value and
+// the repair; nil when there were none.
+func (c *Client) Warnings() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.warnings)
+}
+
+// hpaState converts an HPA; the sentences are annotations it could not read.
+func (c *Client) hpaState(h *autoscalingv2.HorizontalPodAutoscaler) (*core.HPAState, []string) {
 	s := &core.HPAState{
 		Name:            h.Name,
 		Bounds:          bounds(h),
@@ -157,15 +186,23 @@ func (c *Client) hpaState(h *autoscalingv2.HorizontalPodAutoscaler) *core.HPASta
 			Message: cond.Message,
 		})
 	}
+	var warnings []string
 	if raw, ok := h.Annotations[AnnotationPinnedFrom]; ok {
 		b, err := parsePinnedFrom(raw)
 		if err != nil {
-			c.log.Warn("ignoring annotation", "hpa", h.Name, "err", err)
+			warnings = append(warnings, pinnedFromRepair(c.ns, h.Name, err))
 		} else {
 			s.PinnedFrom = b
 		}
 	}
-	return s
+	return s, warnings
+}
+
+// pinnedFromRepair says that an HPA's pinned-from annotation is unreadable
+// and how to repair it by hand.
+func pinnedFromRepair(ns, hpa string, err error) string {
+	return fmt.Sprintf("hpa %s/%s: %v; its original bounds are unknown, so kimiscale will not pin, unpin or scale through it: set minReplicas and maxReplicas back by hand (kubectl edit hpa/%s), then remove the annotation with kubectl annotate hpa/%s %s-",
+		ns, hpa, err, hpa, hpa, AnnotationPinnedFrom)
 }
 
 // bounds are an HPA's minReplicas (defaulted to 1) and maxReplicas.
