@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -460,13 +461,38 @@ func (m *Model) releaseLease() {
 	m.lease = core.LeaseStatus{}
 }
 
+// autoHeldWhy says why auto-apply may not act on the decision in memory,
+// "" when it may: the decision must come from the latest poll (no older
+// than one interval, polling not paused), and that poll must have read both
+// the metrics and the cluster state, or the decision rests on old replicas,
+// old readiness or an old last-scale record.
+func (m *Model) autoHeldWhy() string {
+	d := m.decision
+	switch {
+	case d == nil:
+		return ""
+	case m.paused:
+		return "polling is paused; p resumes"
+	case !m.pollOK:
+		why := "no data"
+		if m.pollErr != nil {
+			why = m.pollErr.Error()
+		}
+		return "the last poll failed: " + why
+	case m.now.Sub(d.At) > m.deps.Interval:
+		return fmt.Sprintf("the decision is %s old; waiting for the next poll", m.now.Sub(d.At).Truncate(time.Second))
+	}
+	return ""
+}
+
 // autoApply applies the decision when auto-apply is on, the Lease is held,
-// the decision allows it, nothing else is being written, the user has not
-// rejected it and the HPA is not pinned (the actuator refuses to scale a
-// pinned HPA, so trying would only fill the log every poll).
+// the decision is current (autoHeldWhy) and allows it, nothing else is being
+// written, the user has not rejected it and the HPA is not pinned (the
+// actuator refuses to scale a pinned HPA, so trying would only fill the log
+// every poll).
 func (m *Model) autoApply() tea.Cmd {
 	d := m.decision
-	if !m.autoActive() || d == nil || m.state == nil || !d.AutoApply || d.Target == d.Current ||
+	if !m.autoActive() || d == nil || m.state == nil || m.autoHeldWhy() != "" || !d.AutoApply || d.Target == d.Current ||
 		m.writing > 0 || m.rejected == decisionKey(*d) || m.readOnly() || m.state.HPA.Pinned() {
 		return nil
 	}

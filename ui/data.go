@@ -72,6 +72,7 @@ func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
 	m.now = laterOf(m.now, msg.now)
 	var cmds []tea.Cmd
 	m.pollErr = nil
+	m.pollOK = msg.snapErr == nil && msg.stateErr == nil
 	if msg.snapErr != nil {
 		m.pollErr = msg.snapErr
 		m.deps.Logger.Debug("poll failed", "err", msg.snapErr)

@@ -96,18 +96,21 @@ type Model struct {
 	status        string
 
 	// Data.
-	hist        *core.History
-	replicas    *core.Series // spec.replicas seen at each poll
-	ready       *core.Series // ready replicas seen at each poll
-	marks       []scaleMark
-	scales      core.ScaleHistory
-	snap        *core.Snapshot
-	state       *core.ClusterState
-	decision    *core.Decision
-	access      *core.Access
-	lastPoll    time.Time // now of the last successful metrics poll
-	now         time.Time
-	pollErr     error
+	hist     *core.History
+	replicas *core.Series // spec.replicas seen at each poll
+	ready    *core.Series // ready replicas seen at each poll
+	marks    []scaleMark
+	scales   core.ScaleHistory
+	snap     *core.Snapshot
+	state    *core.ClusterState
+	decision *core.Decision
+	access   *core.Access
+	lastPoll time.Time // now of the last successful metrics poll
+	now      time.Time
+	pollErr  error
+	// pollOK says the latest poll read both the metrics and the cluster
+	// state: only then may auto-apply act on the decision it made.
+	pollOK      bool
 	log         []logEntry
 	logCount    int
 	eventsSince time.Time

@@ -245,6 +245,8 @@ func (m *Model) badges() []string {
 	st := m.styles
 	var b []string
 	switch {
+	case m.autoActive() && m.autoHeldWhy() != "":
+		b = append(b, st.BadgeWarn.Render("[AUTO PAUSED: "+m.autoHeldWhy()+"]"))
 	case m.autoActive() && autoPaused(m.decision):
 		b = append(b, st.BadgeWarn.Render("[AUTO PAUSED: "+orNone(m.decision.AutoApplyWhy)+"]"))
 	case m.autoActive():
