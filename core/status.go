@@ -34,6 +34,9 @@ type StatusMetric struct {
 	Up    float64 `json:"up"`
 	Down  float64 `json:"down"`
 	Fresh bool    `json:"fresh"`
+	// Why says why the metric is unusable ("stale for 45s", "query error:
+	// ..."); empty when Fresh. A script must not read Value as load then.
+	Why string `json:"why,omitempty"`
 }
 
 // StatusForecast is the CPU forecast at the horizon (capped at 1.0, as the
@@ -84,7 +87,7 @@ func NewStatus(d Decision, duck *DuckDBSettings, rec *DuckDBSettings) Status {
 		s.Cooldown.RemainingSeconds = 0
 	}
 	for m, ms := range d.Metrics {
-		s.Metrics[m] = StatusMetric{Value: jsonSafe(ms.Value), Up: jsonSafe(ms.Up), Down: jsonSafe(ms.Down), Fresh: ms.Fresh}
+		s.Metrics[m] = StatusMetric{Value: jsonSafe(ms.Value), Up: jsonSafe(ms.Up), Down: jsonSafe(ms.Down), Fresh: ms.Fresh, Why: ms.Why}
 	}
 	if f := d.Forecast; f != nil {
 		s.Forecast = &StatusForecast{Model: f.Model, HorizonSeconds: f.Horizon.Seconds(), CPU: jsonSafe(f.CPU)}

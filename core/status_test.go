@@ -35,7 +35,7 @@ func TestStatusJSON(t *testing.T) {
 			rec:  &DuckDBSettings{MemoryLimit: "6GB", Threads: 2},
 			want: `{"action":"scale_up","current":3,"target":4,` +
 				`"reasons":[{"code":"CPUAboveThreshold","message":"CPU 74.0% is above the 70% scale-up threshold (+1)"}],` +
-				`"metrics":{"connections":{"value":0,"up":8000,"down":2000,"fresh":false},` +
+				`"metrics":{"connections":{"value":0,"up":8000,"down":2000,"fresh":false,"why":"value is NaN"},` +
 				`"cpu":{"value":0.74,"up":0.7,"down":0.3,"fresh":true},` +
 				`"memory":{"value":0.5,"up":0.8,"down":0.4,"fresh":true},` +
 				`"qps":{"value":5000,"up":8000,"down":2000,"fresh":true}},` +

@@ -18,7 +18,7 @@ var errNoTTY = errors.New("the dashboard needs a terminal, and standard input or
 
 // Run opens the dashboard (or, with --demo --headless, prints decisions).
 func (o *Options) Run(ctx context.Context) error {
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if !o.Headless && (!isTerminal(o.streams.In) || !isTerminal(o.streams.Out)) {
 		return errNoTTY

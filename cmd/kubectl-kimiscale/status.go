@@ -116,7 +116,22 @@ func (o *Options) status(ctx context.Context) (core.Status, error) {
 	if r, err := core.RecommendDuckDB(deps.Policy, state.Limits); err == nil {
 		rec = &r.Settings
 	}
-	return core.NewStatus(d, state.DuckDB, rec), nil
+	st := core.NewStatus(d, state.DuckDB, rec)
+	// The contract lists all four metrics; one the source cannot provide
+	// (metrics.k8s.io has no QPS or connections) is there, unusable, with why.
+	for _, m := range core.Metrics() {
+		if _, ok := st.Metrics[m]; !ok {
+			why := "no rule in the policy"
+			if r, ok := snap.Readings[m]; ok && r.State != core.ReadingOK {
+				why = r.State.String()
+				if r.Detail != "" {
+					why += ": " + r.Detail
+				}
+			}
+			st.Metrics[m] = core.StatusMetric{Why: why}
+		}
+	}
+	return st, nil
 }
 
 // writeStatus prints st as json, yaml or a table.
