@@ -58,6 +58,11 @@
 //     (*HPAError) and asks to pin again or unpin.
 //   - Unpin: restores the saved bounds and removes the annotation in one
 //     patch; the HPA decides again.
+//   - An unreadable pinned-from annotation stops pin, unpin and Scale, with
+//     an error naming it, its value and the repair (set minReplicas and
+//     maxReplicas back by hand, then kubectl annotate hpa/NAME
+//     kimiscale.kimiclaw.io/pinned-from-): the original bounds are unknown,
+//     and pinning again would save the pinned bounds as the original ones.
 //
 // Each HPA write carries the HPA's resourceVersion (a conflict re-reads and
 // retries; the Deployment must still have the approved From replicas), and

@@ -346,6 +346,14 @@ func (c *Client) Pin(ctx context.Context, req core.PinRequest) (core.ApplyResult
 	return c.finish(ctx, w, res, err)
 }
 
+// action names a pin request.
+func action(req core.PinRequest) string {
+	if req.Unpin {
+		return "unpin"
+	}
+	return "pin"
+}
+
 // pin writes the HPA's bounds and the pinned-from annotation in one
 // request, retrying on conflict with a fresh read.
 func (c *Client) pin(ctx context.Context, req core.PinRequest, by, hpaName string) (core.ApplyResult, error) {
@@ -363,8 +371,11 @@ func (c *Client) pin(ctx context.Context, req core.PinRequest, by, hpaName strin
 		before = bounds(h)
 		var saved *core.Bounds
 		if raw, ok := h.Annotations[AnnotationPinnedFrom]; ok {
-			if saved, err = parsePinnedFrom(raw); err != nil && req.Unpin {
-				return fmt.Errorf("unpin hpa %s/%s: %w", c.ns, hpaName, err)
+			// An unreadable record of the original bounds must stop both:
+			// unpin has nothing to restore, and pinning again would save
+			// the current (pinned) bounds as the original ones.
+			if saved, err = parsePinnedFrom(raw); err != nil {
+				return fmt.Errorf("%s: %s", action(req), pinnedFromRepair(c.ns, hpaName, err))
 			}
 		}
 		annotations := map[string]any{}

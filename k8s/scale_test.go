@@ -423,3 +423,33 @@ func TestPinRetriesConflict(t *testing.T) {
 		t.Errorf("min = %d after %d patches, want 5 after 2", *h.Spec.MinReplicas, n)
 	}
 }
+
+func TestPinRefusesUnreadablePinnedFrom(t *testing.T) {
+	// Someone pinned 2..10 to 6..6 and the record of 2..10 got corrupted:
+	// pinning again must not save 6..6 as the "original", and unpinning has
+	// nothing to restore. Both refuse, naming the annotation, its value and
+	// the repair; nothing is written.
+	for _, req := range []core.PinRequest{{Replicas: 8}, {Unpin: true}} {
+		t.Run(action(req), func(t *testing.T) {
+			h := newHPA(6, 6, 6)
+			h.Annotations = map[string]string{AnnotationPinnedFrom: `{"min":2,`}
+			f := newFixture(t, nil, newDeployment(6), h)
+			res, err := f.c.Pin(f.ctx, req)
+			if err == nil || res.Applied {
+				t.Fatalf("Pin(%+v) = %+v, nil; want a refusal", req, res)
+			}
+			for _, part := range []string{action(req) + ": hpa prod/kimiclaw-hpa", AnnotationPinnedFrom, `"{\"min\":2,"`,
+				"kubectl annotate hpa/kimiclaw-hpa kimiscale.kimiclaw.io/pinned-from-", "minReplicas and maxReplicas back by hand"} {
+				if !strings.Contains(err.Error(), part) {
+					t.Errorf("error %q lacks %q", err, part)
+				}
+			}
+			if got := f.hpa(t); *got.Spec.MinReplicas != 6 || got.Spec.MaxReplicas != 6 || got.ResourceVersion != "20" || got.Annotations[AnnotationPinnedFrom] != `{"min":2,` {
+				t.Errorf("HPA written: bounds %d..%d rv %s annotations %v", *got.Spec.MinReplicas, got.Spec.MaxReplicas, got.ResourceVersion, got.Annotations)
+			}
+			if lines := auditLines(t, f.audit); len(lines) != 1 || lines[0].Applied {
+				t.Errorf("audit = %+v, want one not-applied line", lines)
+			}
+		})
+	}
+}
