@@ -374,15 +374,20 @@ func (m Model) startWrite(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 // handleApplied logs the result of a write.
 func (m Model) handleApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
 	m.writing = max(m.writing-1, 0)
-	who := ""
+	who, retry := "", ""
 	if msg.auto {
 		who = "auto: "
+		m.autoRefused = ""
+		if msg.err != nil || !msg.res.Applied {
+			m.autoRefused = msg.autoKey
+			retry = "; not retried until the decision or the cluster changes"
+		}
 	}
 	switch {
 	case msg.err != nil:
-		m.addLog(msg.now, logFailed, who+"not applied: "+msg.err.Error())
+		m.addLog(msg.now, logFailed, who+"not applied: "+msg.err.Error()+retry)
 	case !msg.res.Applied:
-		m.addLog(msg.now, logFailed, fmt.Sprintf("%snot applied: %s: %s", who, msg.what, msg.res.Message))
+		m.addLog(msg.now, logFailed, fmt.Sprintf("%snot applied: %s: %s%s", who, msg.what, msg.res.Message, retry))
 	case msg.res.DryRun:
 		m.addLog(msg.now, logApplied, fmt.Sprintf("%sdry-run: %s would apply via %s", who, msg.what, msg.res.Via))
 	default:
@@ -489,15 +494,48 @@ func (m *Model) autoHeldWhy() string {
 // the decision is current (autoHeldWhy) and allows it, nothing else is being
 // written, the user has not rejected it and the HPA is not pinned (the
 // actuator refuses to scale a pinned HPA, so trying would only fill the log
-// every poll).
+// every poll). Every refused write is a Warning Event in the cluster, so it
+// never sends a write k8s is known to refuse: not the one refused last
+// (until the decision or the cluster changes), and not a scale-down the
+// HPA's minReplicas already allows (the HPA decides scale-downs itself).
 func (m *Model) autoApply() tea.Cmd {
 	d := m.decision
 	if !m.autoActive() || d == nil || m.state == nil || m.autoHeldWhy() != "" || !d.AutoApply || d.Target == d.Current ||
 		m.writing > 0 || m.rejected == decisionKey(*d) || m.readOnly() || m.state.HPA.Pinned() {
 		return nil
 	}
+	key := autoWriteKey(*d, *m.state)
+	if key == m.autoRefused {
+		return nil
+	}
+	if h := m.state.HPA; h != nil && d.Target < d.Current && h.Bounds.Min <= d.Target {
+		if m.autoSkipped != key {
+			m.autoSkipped = key
+			m.addLog(m.now, logInfo, fmt.Sprintf("auto: HPA %s decides scale-downs: its minReplicas %d already allows %d, so nothing is written for %d → %d",
+				h.Name, h.Bounds.Min, d.Target, d.Current, d.Target))
+		}
+		return nil
+	}
 	req := m.scaleRequest(d.Target, "auto-apply: "+reasonSummary(*d))
 	req.Auto = true
 	m.writing++
-	return m.scaleCmd(req)
+	cmd := m.scaleCmd(req)
+	return func() tea.Msg {
+		msg := cmd()
+		if a, ok := msg.(appliedMsg); ok {
+			a.autoKey = key
+			return a
+		}
+		return msg
+	}
+}
+
+// autoWriteKey identifies an automatic write: the decision and the cluster
+// state k8s judges it by (replicas, HPA bounds).
+func autoWriteKey(d core.Decision, cs core.ClusterState) string {
+	k := fmt.Sprintf("%s replicas %d", decisionKey(d), cs.Replicas)
+	if h := cs.HPA; h != nil {
+		k += fmt.Sprintf(" hpa %s %d..%d", h.Name, h.Bounds.Min, h.Bounds.Max)
+	}
+	return k
 }

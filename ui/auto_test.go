@@ -74,3 +74,86 @@ func TestAutoApplyNeedsFreshDecision(t *testing.T) {
 		}
 	})
 }
+
+// scaleDownOne is a decision to go one replica down.
+func scaleDownOne(in core.Input, now time.Time) core.Decision {
+	d := scaleUp(in, now)
+	d.Action, d.Target, d.Proposed, d.HPADesired = core.ActionScaleDown, in.Current-1, in.Current-1, in.Current-1
+	d.Reasons = []core.Reason{{Code: core.ReasonAllBelowThreshold, Message: "every metric is below its scale-down threshold: -1"}}
+	d.Recommendation = core.Recommendation{At: now, Replicas: in.Current - 1}
+	return d
+}
+
+// countLog counts the event-log lines containing s.
+func countLog(m Model, s string) int {
+	n := 0
+	for _, e := range m.log {
+		if strings.Contains(e.Text, s) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestAutoApplyWithHPA(t *testing.T) {
+	t.Run("scale-down the HPA already allows is left to the HPA", func(t *testing.T) {
+		r := newRig()
+		r.cluster.state.Replicas, r.cluster.state.ReadyReplicas = 5, 5
+		r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 2, Max: 10}}
+		m := held(t, keys(t, r.model(t, 120, 40, scaleDownOne), "A", "y"))
+		for range 3 {
+			r.clk.Step(15 * time.Second)
+			m = send(t, m, m.pollCmd()())
+		}
+		if len(r.actuator.scales) != 0 {
+			t.Fatalf("auto-apply wrote %+v: the HPA's minReplicas 2 already allows 4, k8s would refuse each", r.actuator.scales)
+		}
+		if n := countLog(m, "HPA kimiclaw-hpa decides scale-downs"); n != 1 {
+			t.Errorf("the skip is logged %d times, want once:\n%v", n, m.log)
+		}
+	})
+	t.Run("a refused write is not retried until something changes", func(t *testing.T) {
+		r := newRig()
+		r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 4, Max: 10}}
+		r.actuator.err = errors.New("hpa kimiclaw-hpa: its minReplicas 4 already covers 4")
+		m := held(t, keys(t, r.model(t, 120, 40, scaleUp), "A", "y"))
+		for range 3 {
+			r.clk.Step(15 * time.Second)
+			m = send(t, m, m.pollCmd()())
+		}
+		if len(r.actuator.scales) != 1 {
+			t.Fatalf("the refused automatic write was sent %d times, want once", len(r.actuator.scales))
+		}
+		if !strings.Contains(lastLogWith(m, "not applied"), "not retried until the decision or the cluster changes") {
+			t.Errorf("the refusal does not say it is not retried: %q", lastLogWith(m, "not applied"))
+		}
+		r.cluster.mu.Lock()
+		r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 3, Max: 10}}
+		r.cluster.mu.Unlock()
+		r.clk.Step(15 * time.Second)
+		m = send(t, m, m.pollCmd()())
+		if len(r.actuator.scales) != 2 {
+			t.Fatalf("after the HPA bounds changed: %d writes, want a second try", len(r.actuator.scales))
+		}
+		m.decide = func(in core.Input, now time.Time) core.Decision {
+			d := scaleUp(in, now)
+			d.Target, d.Proposed = in.Current+2, in.Current+2
+			return d
+		}
+		r.clk.Step(15 * time.Second)
+		_ = send(t, m, m.pollCmd()())
+		if len(r.actuator.scales) != 3 || r.actuator.scales[2].To != 5 {
+			t.Fatalf("after the decision changed: writes %+v, want a third to 5", r.actuator.scales)
+		}
+	})
+}
+
+// lastLogWith is the last event-log line containing s.
+func lastLogWith(m Model, s string) string {
+	for i := len(m.log) - 1; i >= 0; i-- {
+		if strings.Contains(m.log[i].Text, s) {
+			return m.log[i].Text
+		}
+	}
+	return ""
+}

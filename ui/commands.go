@@ -84,8 +84,11 @@ type appliedMsg struct {
 	now  time.Time
 	what string // "scale 3 → 4", "DuckDB settings", ...
 	auto bool
-	res  core.ApplyResult
-	err  error
+	// autoKey identifies an automatic write (autoWriteKey), so a refused
+	// one is not sent again until the decision or the cluster changes.
+	autoKey string
+	res     core.ApplyResult
+	err     error
 }
 
 // ioTimeout bounds one call to the outside world.

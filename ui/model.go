@@ -139,6 +139,8 @@ type Model struct {
 	leaseCh     <-chan core.LeaseStatus
 	holder      string
 	rejected    string // key of the rejected decision
+	autoRefused string // autoWriteKey of the automatic write refused last
+	autoSkipped string // autoWriteKey of the scale-down left to the HPA, logged once
 
 	dialog *dialog
 	input  *countInput // the replica-count field of an override or a pin
