@@ -51,7 +51,14 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	p := tea.NewProgram(ui.New(src.deps),
 		tea.WithContext(ctx), tea.WithInput(o.streams.In), tea.WithOutput(o.streams.Out))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+	_, err = p.Run()
+	// However the dashboard ended (q, ctrl+c, SIGTERM, a dropped ssh
+	// session), give the auto-apply Lease back now rather than let another
+	// console wait for it to expire. Release is a no-op when not held.
+	if src.deps.Lease != nil {
+		src.deps.Lease.Release()
+	}
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("dashboard: %w", err)
 	}
 	return nil
