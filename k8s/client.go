@@ -52,6 +52,10 @@ const (
 	// AnnotationPinnedFrom on the HPA holds its bounds before kimiscale
 	// pinned it, as JSON {"min", "max"} (core.Bounds).
 	AnnotationPinnedFrom = "kimiscale.kimiclaw.io/pinned-from"
+	// AnnotationOriginalMin on the HPA holds its minReplicas before
+	// kimiscale first moved it (Scale, not pin), as a decimal number, e.g.
+	// "2"; it is removed when a later Scale brings minReplicas back to it.
+	AnnotationOriginalMin = "kimiscale.kimiclaw.io/original-min-replicas"
 	// AnnotationBy on a kimiscale Event names the user who made the write.
 	AnnotationBy = "kimiscale.kimiclaw.io/by"
 	// AnnotationRestartedAt is the pod-template annotation kubectl rollout
@@ -119,6 +123,9 @@ type Client struct {
 	vpa     cache.SharedIndexInformer // nil when there is no VPA to read
 	// warnings are the last State call's problems (see Warnings).
 	warnings []string
+	// originalMin is the last State call's original-min-replicas (see
+	// OriginalMinReplicas).
+	originalMin *int32
 
 	leading atomic.Bool // this console holds the Lease (set by the elector)
 	leaseMu sync.Mutex

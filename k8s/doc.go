@@ -51,6 +51,16 @@
 //     the result's message says so. If minReplicas is already M or lower,
 //     nothing is written and an *HPAError says the HPA keeps its own count
 //     and that pinning is the way to force it. M must be at least 1.
+//   - A raised minReplicas outlives the console (the HPA keeps the floor),
+//     so the first time Scale moves an HPA's minReplicas the same patch
+//     stores the value it had in the HPA's annotation
+//     kimiscale.kimiclaw.io/original-min-replicas (a decimal number, e.g.
+//     "2"); later moves keep the first saved value, and the move that brings
+//     minReplicas back to it removes the annotation. Pin and unpin leave it
+//     alone. OriginalMinReplicas reports it as the last State call read it.
+//     An unreadable value stops Scale through the HPA (the error and
+//     Warnings name it and the repair: kubectl annotate hpa/NAME
+//     kimiscale.kimiclaw.io/original-min-replicas-).
 //   - Pin N: minReplicas = maxReplicas = N in one patch that also stores the
 //     original bounds in the HPA's annotation kimiscale.kimiclaw.io/pinned-from
 //     ({"min","max"}); pinning again keeps the first saved bounds. The HPA

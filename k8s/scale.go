@@ -214,7 +214,7 @@ func (c *Client) patchOptions() metav1.PatchOptions {
 // allows) the change; the Deployment's replicas are never written.
 func (c *Client) scaleViaHPA(ctx context.Context, req core.ScaleRequest, by, hpaName string) (core.ApplyResult, error) {
 	res := core.ApplyResult{Via: ViaHPAMin}
-	var oldMin, newMin int32
+	var oldMin, newMin, original int32
 	var h *autoscalingv2.HorizontalPodAutoscaler
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		d, err := c.client.AppsV1().Deployments(c.ns).Get(ctx, c.name, metav1.GetOptions{})
@@ -234,8 +234,12 @@ func (c *Client) scaleViaHPA(ctx context.Context, req core.ScaleRequest, by, hpa
 		if newMin, err = hpaMinFor(req, h); err != nil {
 			return err
 		}
+		meta := map[string]any{"resourceVersion": h.ResourceVersion}
+		if original, err = originalMinChange(h, oldMin, newMin, meta); err != nil {
+			return fmt.Errorf("scale %s/%s: %s", c.ns, c.name, originalMinRepair(c.ns, hpaName, err))
+		}
 		patch, err := json.Marshal(map[string]any{
-			"metadata": map[string]any{"resourceVersion": h.ResourceVersion},
+			"metadata": meta,
 			"spec":     map[string]any{"minReplicas": newMin},
 		})
 		if err != nil {
@@ -265,6 +269,11 @@ func (c *Client) scaleViaHPA(ctx context.Context, req core.ScaleRequest, by, hpa
 		res.Message = fmt.Sprintf("lowered HPA %s minReplicas from %d to %d; the HPA decides when %s scales down (now %d, it wants %d), after its scale-down stabilization window",
 			hpaName, oldMin, newMin, c.name, req.From, h.Status.DesiredReplicas)
 	}
+	if newMin == original {
+		res.Message += fmt.Sprintf("; this is its original minReplicas again, so %s is removed", AnnotationOriginalMin)
+	} else {
+		res.Message += fmt.Sprintf("; its original minReplicas %d is kept in %s", original, AnnotationOriginalMin)
+	}
 	if c.dryRun {
 		res.Message = "dry run: the server accepted: " + res.Message + "; nothing changed"
 		return res, nil
@@ -278,6 +287,27 @@ func (c *Client) scaleViaHPA(ctx context.Context, req core.ScaleRequest, by, hpa
 		res.Message += "; the last-scale annotation was not written (other consoles will not see this change's cooldown): " + err.Error()
 	}
 	return res, nil
+}
+
+// originalMinChange adds to meta the change of the HPA's original-min-replicas
+// annotation that moving minReplicas from oldMin to newMin needs: saved on
+// the first move, kept after, removed when newMin is the original again. It
+// returns the original minReplicas, or an error when the annotation is
+// unreadable (the original is then unknown; nothing must be written).
+func originalMinChange(h *autoscalingv2.HorizontalPodAutoscaler, oldMin, newMin int32, meta map[string]any) (int32, error) {
+	raw, ok := h.Annotations[AnnotationOriginalMin]
+	if !ok {
+		meta["annotations"] = map[string]any{AnnotationOriginalMin: strconv.Itoa(int(oldMin))}
+		return oldMin, nil
+	}
+	original, err := parseOriginalMin(raw)
+	if err != nil {
+		return 0, err
+	}
+	if newMin == original {
+		meta["annotations"] = map[string]any{AnnotationOriginalMin: nil} // merge patch: remove
+	}
+	return original, nil
 }
 
 // hpaMinFor is the minReplicas that makes (up) or allows (down) req, or an

@@ -3,12 +3,14 @@ package k8s
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stesting "k8s.io/client-go/testing"
@@ -451,5 +453,92 @@ func TestPinRefusesUnreadablePinnedFrom(t *testing.T) {
 				t.Errorf("audit = %+v, want one not-applied line", lines)
 			}
 		})
+	}
+}
+
+// setReplicas does what the HPA controller would: sets the Deployment's
+// replicas.
+func (f *fixture) setReplicas(t *testing.T, n int32) {
+	t.Helper()
+	d := f.deployment(t)
+	d.Spec.Replicas = &n
+	if _, err := f.cs.AppsV1().Deployments(testNS).Update(f.ctx, d, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("update deployment: %v", err)
+	}
+}
+
+func TestScaleThroughHPARecordsOriginalMin(t *testing.T) {
+	// Raising minReplicas outlives the console: the HPA keeps the floor. The
+	// first move saves the original minReplicas on the HPA, in the same
+	// patch; later moves keep it; a move back to it removes it.
+	f := newFixture(t, nil, newDeployment(2), newHPA(2, 10, 2))
+	steps := []struct {
+		from, to int32
+		wantMin  int32
+		wantOrig string // "" means no annotation
+	}{
+		{from: 2, to: 8, wantMin: 8, wantOrig: "2"},
+		{from: 8, to: 5, wantMin: 5, wantOrig: "2"},
+		{from: 5, to: 9, wantMin: 9, wantOrig: "2"},
+		{from: 9, to: 2, wantMin: 2, wantOrig: ""},
+		{from: 2, to: 3, wantMin: 3, wantOrig: "2"},
+	}
+	for _, s := range steps {
+		f.setReplicas(t, s.from)
+		f.cs.ClearActions()
+		res, err := f.c.Scale(f.ctx, core.ScaleRequest{From: s.from, To: s.to, Reason: "load"})
+		if err != nil || !res.Applied {
+			t.Fatalf("Scale(%d → %d) = %+v, %v; want applied", s.from, s.to, res, err)
+		}
+		h := f.hpa(t)
+		got, ok := h.Annotations[AnnotationOriginalMin]
+		if *h.Spec.MinReplicas != s.wantMin || got != s.wantOrig || ok != (s.wantOrig != "") {
+			t.Errorf("after %d → %d: min %d, %s %q (present %v); want min %d, %q", s.from, s.to, *h.Spec.MinReplicas, AnnotationOriginalMin, got, ok, s.wantMin, s.wantOrig)
+		}
+		// The record travels with the bound: one HPA patch holds both.
+		var patches []string
+		for _, a := range f.cs.Actions() {
+			if p, ok := a.(k8stesting.PatchAction); ok && a.GetResource().Resource == "horizontalpodautoscalers" {
+				patches = append(patches, string(p.GetPatch()))
+			}
+		}
+		if len(patches) != 1 || !strings.Contains(patches[0], "minReplicas") {
+			t.Errorf("after %d → %d: HPA patches %q, want one carrying minReplicas", s.from, s.to, patches)
+		}
+		eventually(t, "the cache to see the HPA", func() bool {
+			st, err := f.c.State(f.ctx)
+			return err == nil && st.HPA != nil && st.HPA.Bounds.Min == s.wantMin
+		})
+		om := f.c.OriginalMinReplicas()
+		if s.wantOrig == "" && om != nil || s.wantOrig != "" && (om == nil || strconv.Itoa(int(*om)) != s.wantOrig) {
+			t.Errorf("after %d → %d: OriginalMinReplicas() = %v, want %q", s.from, s.to, om, s.wantOrig)
+		}
+	}
+	if w := f.c.Warnings(); w != nil {
+		t.Errorf("Warnings() = %q, want none", w)
+	}
+}
+
+func TestScaleThroughHPARefusesUnreadableOriginalMin(t *testing.T) {
+	h := newHPA(5, 10, 5)
+	h.Annotations = map[string]string{AnnotationOriginalMin: "two"}
+	f := newFixture(t, nil, newDeployment(5), h)
+	res, err := f.c.Scale(f.ctx, core.ScaleRequest{From: 5, To: 7, Reason: "load"})
+	if err == nil || res.Applied {
+		t.Fatalf("Scale() = %+v, nil; want a refusal", res)
+	}
+	for _, part := range []string{AnnotationOriginalMin, `"two"`, "kubectl annotate hpa/kimiclaw-hpa kimiscale.kimiclaw.io/original-min-replicas-"} {
+		if !strings.Contains(err.Error(), part) {
+			t.Errorf("error %q lacks %q", err, part)
+		}
+	}
+	if got := f.hpa(t); *got.Spec.MinReplicas != 5 || got.ResourceVersion != "20" {
+		t.Errorf("HPA written: min %d rv %s", *got.Spec.MinReplicas, got.ResourceVersion)
+	}
+	if _, err := f.c.State(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w := f.c.Warnings(); len(w) != 1 || !strings.Contains(w[0], `original-min-replicas "two"`) || f.c.OriginalMinReplicas() != nil {
+		t.Errorf("Warnings() = %q, OriginalMinReplicas() = %v; want one warning naming the value, and nil", w, f.c.OriginalMinReplicas())
 	}
 }

@@ -71,11 +71,20 @@ func (c *Client) State(ctx context.Context) (core.ClusterState, error) {
 			st.LastScale = last
 		}
 	}
+	var originalMin *int32
 	if h := c.cachedHPA(); h != nil {
 		var hw []string
 		st.HPA, hw = c.hpaState(h)
 		for _, w := range hw {
 			warn(w)
+		}
+		if raw, ok := h.Annotations[AnnotationOriginalMin]; ok {
+			n, err := parseOriginalMin(raw)
+			if err != nil {
+				warn(originalMinRepair(c.ns, h.Name, err))
+			} else {
+				originalMin = &n
+			}
 		}
 	}
 	if cm := c.cachedConfigMap(); cm != nil {
@@ -86,7 +95,7 @@ func (c *Client) State(ctx context.Context) (core.ClusterState, error) {
 		st.DuckDB = &s
 	}
 	c.mu.Lock()
-	c.warnings = warnings
+	c.warnings, c.originalMin = warnings, originalMin
 	c.mu.Unlock()
 	c.mu.Lock()
 	vpa := c.vpa
@@ -146,6 +155,22 @@ func parseLastScale(raw string) (*core.LastScale, error) {
 	return &last, nil
 }
 
+// parseOriginalMin reads the original-min-replicas annotation.
+func parseOriginalMin(raw string) (int32, error) {
+	n, err := strconv.ParseInt(raw, 10, 32)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("parse %s %q: want a whole number of 1 or more", AnnotationOriginalMin, raw)
+	}
+	return int32(n), nil
+}
+
+// originalMinRepair says that an HPA's original-min-replicas annotation is
+// unreadable and how to repair it by hand.
+func originalMinRepair(ns, hpa string, err error) string {
+	return fmt.Sprintf("hpa %s/%s: %v; its minReplicas before kimiscale moved it is unknown, so kimiscale will not move minReplicas: set minReplicas back by hand if needed (kubectl edit hpa/%s), then remove the annotation with kubectl annotate hpa/%s %s-",
+		ns, hpa, err, hpa, hpa, AnnotationOriginalMin)
+}
+
 // parsePinnedFrom reads the pinned-from annotation.
 func parsePinnedFrom(raw string) (*core.Bounds, error) {
 	var b core.Bounds
@@ -166,6 +191,20 @@ func (c *Client) Warnings() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.warnings)
+}
+
+// OriginalMinReplicas is the HPA's minReplicas before kimiscale first
+// moved it (annotation kimiscale.kimiclaw.io/original-min-replicas), as the
+// last State call read it: nil when kimiscale has not moved it, there is no
+// HPA, or the annotation is unreadable (then Warnings says so).
+func (c *Client) OriginalMinReplicas() *int32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.originalMin == nil {
+		return nil
+	}
+	n := *c.originalMin
+	return &n
 }
 
 // hpaState converts an HPA; the sentences are annotations it could not read.
