@@ -28,13 +28,16 @@ func (m *Model) readOnlyWhy() string {
 	return "read-only: no permission to scale"
 }
 
-// applyReadOnly unbinds the write keys in read-only mode.
-func (m *Model) applyReadOnly() {
+// applyReadOnly unbinds the write keys in read-only mode, turning
+// auto-apply off; the Cmd releases the Lease.
+func (m *Model) applyReadOnly() tea.Cmd {
 	m.keys.setReadOnly(m.readOnly())
 	if m.readOnly() && m.autoWanted {
 		m.autoWanted = false
-		m.releaseLease()
+		m.acquireQueued = false
+		return m.releaseLease()
 	}
+	return nil
 }
 
 // autoActive reports whether auto-apply may act: asked for and Lease held.
@@ -210,9 +213,10 @@ func (m Model) reject() (tea.Model, tea.Cmd) {
 func (m Model) toggleAuto() (tea.Model, tea.Cmd) {
 	if m.autoWanted {
 		m.autoWanted = false
-		m.releaseLease()
-		m.addLog(m.now, logInfo, "auto-apply off; Lease released")
-		return m, nil
+		m.acquireQueued = false
+		cmd := m.releaseLease()
+		m.addLog(m.now, logInfo, "auto-apply off")
+		return m, cmd
 	}
 	switch {
 	case m.deps.Lease == nil:
@@ -335,6 +339,13 @@ func (m Model) handleDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case dialogAuto:
 		m.autoWanted = true
 		m.leaseGen++
+		if m.releasing > 0 {
+			// Release stops whatever campaign runs when it gets there:
+			// campaign again only once the previous one is given up.
+			m.acquireQueued = true
+			m.addLog(m.now, logInfo, "auto-apply requested: asking for the Lease once the previous one is released")
+			return m, nil
+		}
 		m.addLog(m.now, logInfo, "auto-apply requested: asking for the Lease")
 		return m, m.acquireLeaseCmd()
 	case dialogDuckDB:
@@ -452,18 +463,36 @@ func (m Model) handleLease(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// releaseLease stops the campaign and gives the Lease up.
-func (m *Model) releaseLease() {
+// releaseLease stops the campaign at once and returns the Cmd that gives
+// the Lease up: k8s's Release waits for the campaign to end (up to 10 s),
+// which must not freeze the screen, so it never runs inside Update.
+func (m *Model) releaseLease() tea.Cmd {
 	m.leaseGen++
 	if m.leaseCancel != nil {
 		m.leaseCancel()
 		m.leaseCancel = nil
 	}
 	m.leaseCh = nil
-	if m.deps.Lease != nil && (m.lease.Held || m.autoWanted) {
-		m.deps.Lease.Release()
-	}
+	release := m.deps.Lease != nil && (m.lease.Held || m.autoWanted)
 	m.lease = core.LeaseStatus{}
+	if !release {
+		return nil
+	}
+	m.releasing++
+	return releaseLeaseCmd(m.deps.Lease)
+}
+
+// handleReleased follows a finished Release: a campaign asked for
+// meanwhile starts now.
+func (m Model) handleReleased() (tea.Model, tea.Cmd) {
+	m.releasing = max(m.releasing-1, 0)
+	m.addLog(m.now, logInfo, "Lease released")
+	if m.releasing == 0 && m.acquireQueued && m.autoWanted {
+		m.acquireQueued = false
+		m.addLog(m.now, logInfo, "asking for the Lease")
+		return m, m.acquireLeaseCmd()
+	}
+	return m, nil
 }
 
 // autoHeldWhy says why auto-apply may not act on the decision in memory,

@@ -73,6 +73,17 @@ type leaseMsg struct {
 	closed bool
 }
 
+// leaseReleasedMsg says Release returned: the Lease is given up.
+type leaseReleasedMsg struct{}
+
+// releaseLeaseCmd gives the Lease up.
+func releaseLeaseCmd(l LeaseHolder) tea.Cmd {
+	return func() tea.Msg {
+		l.Release()
+		return leaseReleasedMsg{}
+	}
+}
+
 // holderMsg names who holds the Lease, when this console does not campaign.
 type holderMsg struct {
 	holder string

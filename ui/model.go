@@ -138,9 +138,14 @@ type Model struct {
 	leaseCancel context.CancelFunc
 	leaseCh     <-chan core.LeaseStatus
 	holder      string
-	rejected    string // key of the rejected decision
-	autoRefused string // autoWriteKey of the automatic write refused last
-	autoSkipped string // autoWriteKey of the scale-down left to the HPA, logged once
+	// releasing counts Releases in flight; acquireQueued asks for the
+	// Lease once they are done (Release would stop a newer campaign).
+	releasing     int
+	acquireQueued bool
+	quitting      bool
+	rejected      string // key of the rejected decision
+	autoRefused   string // autoWriteKey of the automatic write refused last
+	autoSkipped   string // autoWriteKey of the scale-down left to the HPA, logged once
 
 	dialog *dialog
 	input  *countInput // the replica-count field of an override or a pin
@@ -230,7 +235,7 @@ func New(deps Deps) Model {
 		m.charts.metric[i] = newChart(metricTitle(mt), metricFormat(mt), st, loc)
 	}
 	m.autoWanted = deps.Auto
-	m.applyReadOnly()
+	_ = m.applyReadOnly() // nothing campaigns before Init: nothing to release
 	return m
 }
 
@@ -259,7 +264,7 @@ func (m Model) Init() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	nm, cmd := m.update(msg)
 	mm := nm.(Model)
-	if (mm.polling || mm.writing > 0) && !mm.spinning {
+	if mm.busy() && !mm.spinning {
 		mm.spinning = true
 		cmd = tea.Batch(cmd, mm.spin.Tick)
 	}
@@ -275,7 +280,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	case spinner.TickMsg:
-		if !m.polling && m.writing == 0 {
+		if !m.busy() {
 			m.spinning = false
 			return m, nil
 		}
@@ -294,8 +299,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.access = &msg.access
-		m.applyReadOnly()
-		return m, nil
+		return m, m.applyReadOnly()
+	case leaseReleasedMsg:
+		return m.handleReleased()
 	case holderMsg:
 		if msg.err == nil {
 			m.holder = msg.holder
@@ -313,6 +319,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	return m, nil
 }
+
+// busy reports whether a poll, a write or a Release is in flight.
+func (m *Model) busy() bool { return m.polling || m.writing > 0 || m.releasing > 0 }
 
 // handleKey routes a key to the open dialog, the replica-count field, the help
 // screen or the dashboard.
@@ -414,9 +423,17 @@ func (m Model) togglePause() (tea.Model, tea.Cmd) {
 	return m, m.startPoll()
 }
 
-// quit releases the Lease and ends the program.
+// quit releases the Lease, then ends the program; the screen says so
+// meanwhile. Quitting again while the release runs quits at once.
 func (m Model) quit() (tea.Model, tea.Cmd) {
-	m.releaseLease()
+	if m.quitting {
+		return m, tea.Quit
+	}
+	m.quitting = true
+	if cmd := m.releaseLease(); cmd != nil {
+		m.status = "releasing the Lease… (q again quits without waiting)"
+		return m, tea.Sequence(cmd, tea.Quit)
+	}
 	return m, tea.Quit
 }
 

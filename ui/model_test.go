@@ -432,7 +432,12 @@ func TestQuit(t *testing.T) {
 		if cmd == nil {
 			t.Fatalf("%s returned no command", k)
 		}
-		if _, ok := cmd().(tea.QuitMsg); !ok {
+		_, seq := cmdsOf(cmd) // release the Lease, then quit
+		var quit bool
+		for _, c := range seq {
+			_, quit = c().(tea.QuitMsg)
+		}
+		if !quit {
 			t.Errorf("%s did not quit", k)
 		}
 		if r.lease.released != 1 {

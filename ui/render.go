@@ -229,6 +229,8 @@ func (m *Model) header() string {
 	switch {
 	case m.writing > 0:
 		busy = m.spin.View() + " writing"
+	case m.releasing > 0:
+		busy = m.spin.View() + " releasing the Lease…"
 	case m.polling:
 		busy = m.spin.View() + " polling"
 	}
