@@ -21,7 +21,8 @@
 #   GO             the go command (default go)
 #
 # The archives are reproducible: the same commit, VERSION and Go toolchain
-# give the same bytes (-trimpath, no build ID, fixed file times and owners,
+# give the same bytes (-trimpath, -buildvcs=false so a git checkout and a
+# source tarball agree, no build ID, fixed file times and owners,
 # gzip without a time stamp), so the sha256 in a rendered manifest can be
 # checked by rebuilding.
 set -euo pipefail
@@ -72,7 +73,7 @@ for p in "${platforms[@]}"; do
 	stage=$work/$name
 	mkdir -p "$stage"
 	echo "building $name" >&2
-	(cd "$root" && CGO_ENABLED=0 GOOS=$os GOARCH=$arch "$go" build -trimpath -ldflags "$ldflags" \
+	(cd "$root" && CGO_ENABLED=0 GOOS=$os GOARCH=$arch "$go" build -trimpath -buildvcs=false -ldflags "$ldflags" \
 		-o "$stage/kubectl-kimiscale" ./cmd/kubectl-kimiscale)
 	install -m 0644 "$root/LICENSE" "$stage/LICENSE"
 	chmod 0755 "$stage/kubectl-kimiscale"
