@@ -8,10 +8,11 @@ package main
 // and packaged by hack/dist.sh into archives that krew's own validator
 // installs.
 //
-// kubectl: $KUBECTL, else kubectl on the PATH; it must be 1.26 or newer
-// (plugin completion). Bash completion needs bash and the Debian package
-// bash-completion. krew v0.4.3 and its validator are built from the Go module
-// proxy into testenv.BinDir()/krew-v0.4.3 once and reused.
+// kubectl: $KUBECTL, else kubectl on the PATH, else kubectl in
+// testenv.BinDir(); it must be 1.26 or newer (plugin completion). Bash
+// completion needs bash and the Debian package bash-completion. krew v0.4.3
+// and its validator are built from the Go module proxy into
+// testenv.BinDir()/krew-v0.4.3 once and reused.
 
 import (
 	"bytes"
@@ -97,36 +98,58 @@ func mustRunTool(t *testing.T, timeout time.Duration, dir string, env []string, 
 }
 
 // findKubectl returns the absolute path of a kubectl new enough for plugin
-// completion (1.26+), or fails the test saying what to install.
+// completion (1.26+): $KUBECTL if set, else the first of kubectl on the PATH
+// and kubectl in the test servers' directory (testenv.BinDir()) that is new
+// enough. Otherwise it fails the test saying what it found.
 func findKubectl(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("KUBECTL")
-	if path == "" {
-		p, err := exec.LookPath("kubectl")
-		if err != nil {
-			t.Fatalf("kubectl not found on the PATH (or set KUBECTL=/path/to/kubectl): these tests run the plugin through a real kubectl 1.26+")
+	var candidates []string
+	if p := os.Getenv("KUBECTL"); p != "" {
+		candidates = []string{p}
+	} else {
+		if p, err := exec.LookPath("kubectl"); err == nil {
+			candidates = append(candidates, p)
 		}
-		path = p
+		p := filepath.Join(testenv.BinDir(), "kubernetes-"+testenv.KubernetesVersion, "kubectl")
+		if _, err := os.Stat(p); err == nil {
+			candidates = append(candidates, p)
+		}
 	}
-	path, err := filepath.Abs(path)
-	if err != nil {
-		t.Fatal(err)
+	var found []string
+	for _, path := range candidates {
+		path, err := filepath.Abs(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		version, ok := kubectlVersion(t, path)
+		if ok {
+			t.Logf("kubectl %s at %s", version, path)
+			return path
+		}
+		found = append(found, path+" ("+version+")")
 	}
-	r := mustRunTool(t, commandTimeout, "", os.Environ(), path, "version", "--client", "-o", "json")
+	t.Fatalf("no kubectl 1.26+ (plugin completion) found; found: %v. Put one on the PATH or set KUBECTL=/path/to/kubectl", found)
+	return ""
+}
+
+// kubectlVersion returns the client version of the kubectl at path and
+// whether it is 1.26 or newer.
+func kubectlVersion(t *testing.T, path string) (string, bool) {
+	t.Helper()
+	r := runTool(t, commandTimeout, "", os.Environ(), path, "version", "--client", "-o", "json")
+	if r.err != nil {
+		return "version --client failed: " + r.err.Error(), false
+	}
 	var v struct {
 		ClientVersion struct {
 			Major, Minor, GitVersion string
 		} `json:"clientVersion"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
-		t.Fatalf("%s version --client -o json: %v\n%s", path, err, r.stdout)
+		return "unreadable version: " + err.Error(), false
 	}
-	minor, _ := strconv.Atoi(strings.TrimRight(v.ClientVersion.Minor, "+"))
-	if v.ClientVersion.Major != "1" || minor < 26 {
-		t.Fatalf("%s is kubectl %s; plugin completion needs 1.26 or newer", path, v.ClientVersion.GitVersion)
-	}
-	t.Logf("kubectl %s at %s", v.ClientVersion.GitVersion, path)
-	return path
+	minor, err := strconv.Atoi(strings.TrimRight(v.ClientVersion.Minor, "+"))
+	return v.ClientVersion.GitVersion, err == nil && v.ClientVersion.Major == "1" && minor >= 26
 }
 
 // goCommand returns the go command that runs this test.
