@@ -74,10 +74,18 @@
 //     kimiscale.kimiclaw.io/pinned-from-): the original bounds are unknown,
 //     and pinning again would save the pinned bounds as the original ones.
 //
-// Each HPA write carries the HPA's resourceVersion (a conflict re-reads and
-// retries; the Deployment must still have the approved From replicas), and
-// the Deployment's last-scale annotation is written right after, as a
-// second request: the annotation lives on the Deployment and the bound on
+// What each HPA write checks: Scale first reads the Deployment and goes on
+// only while it still has the approved From replicas (otherwise a
+// *PreconditionError, nothing written); the HPA patch (Scale, pin and
+// unpin) carries the resourceVersion of the HPA as this console's watch
+// cache held it when the request started, so an HPA changed since then is a
+// 409 Conflict. After a conflict kimiscale reads the HPA again (and, for
+// Scale, the Deployment, which must still have From replicas) and retries
+// over the new state, up to client-go's retry.DefaultRetry. The
+// resourceVersion the user approved is the Deployment's, not the HPA's, so
+// an HPA change made before the request started is not a conflict. The
+// Deployment's last-scale annotation is written right after, as a second
+// request: the annotation lives on the Deployment and the bound on
 // the HPA, so one request cannot hold both. If that annotation write fails
 // the change stands and the result's message says the record is missing.
 //

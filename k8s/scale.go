@@ -91,7 +91,7 @@ func (c *Client) Scale(ctx context.Context, req core.ScaleRequest) (core.ApplyRe
 		return c.finish(ctx, w, core.ApplyResult{}, fmt.Errorf("scale %s/%s: %w", c.ns, c.name, ErrNotLeader))
 	}
 	if h := c.cachedHPA(); h != nil {
-		res, err := c.scaleViaHPA(ctx, req, w.by, h.Name)
+		res, err := c.scaleViaHPA(ctx, req, w.by, h)
 		return c.finish(ctx, w, res, err)
 	}
 	res, err := c.scaleDirect(ctx, req, w.by)
@@ -211,9 +211,13 @@ func (c *Client) patchOptions() metav1.PatchOptions {
 }
 
 // scaleViaHPA moves the HPA's minReplicas so the HPA itself makes (or
-// allows) the change; the Deployment's replicas are never written.
-func (c *Client) scaleViaHPA(ctx context.Context, req core.ScaleRequest, by, hpaName string) (core.ApplyResult, error) {
+// allows) the change; the Deployment's replicas are never written. start is
+// the HPA as the request found it in the watch cache: the first patch
+// carries its resourceVersion, so an HPA changed since is a conflict, after
+// which the HPA is read again and the Deployment re-checked for From.
+func (c *Client) scaleViaHPA(ctx context.Context, req core.ScaleRequest, by string, start *autoscalingv2.HorizontalPodAutoscaler) (core.ApplyResult, error) {
 	res := core.ApplyResult{Via: ViaHPAMin}
+	hpaName := start.Name
 	var oldMin, newMin, original int32
 	var h *autoscalingv2.HorizontalPodAutoscaler
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
@@ -225,9 +229,8 @@ func (c *Client) scaleViaHPA(ctx context.Context, req core.ScaleRequest, by, hpa
 			return &PreconditionError{Resource: "deployment", Name: c.name, Field: "spec.replicas",
 				Want: strconv.Itoa(int(req.From)), Got: strconv.Itoa(int(got))}
 		}
-		h, err = c.client.AutoscalingV2().HorizontalPodAutoscalers(c.ns).Get(ctx, hpaName, metav1.GetOptions{})
-		if err != nil {
-			return fmt.Errorf("get hpa %s/%s: %w", c.ns, hpaName, err)
+		if h, err = c.hpaFor(ctx, start, h); err != nil {
+			return err
 		}
 		b := bounds(h)
 		oldMin = b.Min
@@ -310,6 +313,20 @@ func originalMinChange(h *autoscalingv2.HorizontalPodAutoscaler, oldMin, newMin 
 	return original, nil
 }
 
+// hpaFor is the HPA a write attempt works on: start (from the watch cache
+// when the request began) for the first attempt, a fresh read after a
+// conflict (prev is the previous attempt's, nil on the first).
+func (c *Client) hpaFor(ctx context.Context, start, prev *autoscalingv2.HorizontalPodAutoscaler) (*autoscalingv2.HorizontalPodAutoscaler, error) {
+	if prev == nil {
+		return start, nil
+	}
+	h, err := c.client.AutoscalingV2().HorizontalPodAutoscalers(c.ns).Get(ctx, start.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get hpa %s/%s: %w", c.ns, start.Name, err)
+	}
+	return h, nil
+}
+
 // hpaMinFor is the minReplicas that makes (up) or allows (down) req, or an
 // *HPAError when moving minReplicas cannot do it.
 func hpaMinFor(req core.ScaleRequest, h *autoscalingv2.HorizontalPodAutoscaler) (int32, error) {
@@ -372,7 +389,7 @@ func (c *Client) Pin(ctx context.Context, req core.PinRequest) (core.ApplyResult
 	if h == nil {
 		return c.finish(ctx, w, core.ApplyResult{}, fmt.Errorf("%s %s/%s: %w", w.action, c.ns, c.name, ErrNoHPA))
 	}
-	res, err := c.pin(ctx, req, w.by, h.Name)
+	res, err := c.pin(ctx, req, w.by, h)
 	return c.finish(ctx, w, res, err)
 }
 
@@ -385,18 +402,22 @@ func action(req core.PinRequest) string {
 }
 
 // pin writes the HPA's bounds and the pinned-from annotation in one
-// request, retrying on conflict with a fresh read.
-func (c *Client) pin(ctx context.Context, req core.PinRequest, by, hpaName string) (core.ApplyResult, error) {
+// request carrying the resourceVersion of start (the HPA as the request
+// found it in the watch cache); after a conflict it reads the HPA again and
+// retries.
+func (c *Client) pin(ctx context.Context, req core.PinRequest, by string, start *autoscalingv2.HorizontalPodAutoscaler) (core.ApplyResult, error) {
 	hpas := c.client.AutoscalingV2().HorizontalPodAutoscalers(c.ns)
+	hpaName := start.Name
 	res := core.ApplyResult{Via: ViaHPAPin}
 	if req.Unpin {
 		res.Via = ViaHPAUnpin
 	}
 	var before, after core.Bounds
+	var h *autoscalingv2.HorizontalPodAutoscaler
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		h, err := hpas.Get(ctx, hpaName, metav1.GetOptions{})
-		if err != nil {
-			return fmt.Errorf("get hpa %s/%s: %w", c.ns, hpaName, err)
+		var err error
+		if h, err = c.hpaFor(ctx, start, h); err != nil {
+			return err
 		}
 		before = bounds(h)
 		var saved *core.Bounds

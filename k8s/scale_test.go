@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -307,9 +308,13 @@ func TestScaleThroughHPA(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Scale: %v", err)
 			}
-			want := []string{"get deployments", "get horizontalpodautoscalers", "patch horizontalpodautoscalers", "patch deployments", "create events"}
+			// The HPA is not read again: the patch carries the
+			// resourceVersion of the HPA the request started from.
+			want := []string{"get deployments", "patch horizontalpodautoscalers", "patch deployments", "create events"}
 			if got := verbs(f.cs.Actions()); !cmp.Equal(got, want) {
 				t.Errorf("actions = %v, want %v", got, want)
+			} else if patch := string(f.cs.Actions()[1].(k8stesting.PatchAction).GetPatch()); !strings.Contains(patch, `"resourceVersion":"20"`) {
+				t.Errorf("HPA patch %s lacks the starting resourceVersion 20", patch)
 			}
 			if !res.Applied || res.Via != ViaHPAMin || !strings.Contains(res.Message, tc.wantMessage) {
 				t.Errorf("Scale() = %+v, want applied via HPA, message containing %q", res, tc.wantMessage)
@@ -540,5 +545,56 @@ func TestScaleThroughHPARefusesUnreadableOriginalMin(t *testing.T) {
 	}
 	if w := f.c.Warnings(); len(w) != 1 || !strings.Contains(w[0], `original-min-replicas "two"`) || f.c.OriginalMinReplicas() != nil {
 		t.Errorf("Warnings() = %q, OriginalMinReplicas() = %v; want one warning naming the value, and nil", w, f.c.OriginalMinReplicas())
+	}
+}
+
+func TestHPAChangedSinceTheRequestStarted(t *testing.T) {
+	// Someone raises the HPA's minReplicas to 4 after the request started
+	// from the cached HPA (version 20, min 2): the write carrying version 20
+	// conflicts, the HPA is read again, the Deployment re-checked, and the
+	// change is made over the new state (original min 4, not 2).
+	f := newFixture(t, nil, newDeployment(3), newHPA(2, 10, 3))
+	changed := false
+	f.cs.PrependReactor("get", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if !changed {
+			changed = true
+			h := newHPA(4, 10, 3)
+			h.ResourceVersion = "21"
+			if err := f.cs.Tracker().Update(autoscalingv2.SchemeGroupVersion.WithResource("horizontalpodautoscalers"), h, testNS); err != nil {
+				t.Errorf("change the HPA: %v", err)
+			}
+		}
+		return false, nil, nil
+	})
+	f.cs.ClearActions()
+	res, err := f.c.Scale(f.ctx, core.ScaleRequest{From: 3, To: 6, Reason: "load"})
+	if err != nil || !res.Applied || !strings.Contains(res.Message, "from 4 to 6") {
+		t.Fatalf("Scale() = %+v, %v; want applied from the new min 4", res, err)
+	}
+	want := []string{"get deployments", "patch horizontalpodautoscalers", "get deployments", "get horizontalpodautoscalers", "patch horizontalpodautoscalers", "patch deployments", "create events"}
+	if got := verbs(f.cs.Actions()); !cmp.Equal(got, want) {
+		t.Fatalf("actions = %v, want %v", got, want)
+	}
+	for i, rv := range map[int]string{1: "20", 4: "21"} {
+		if patch := string(f.cs.Actions()[i].(k8stesting.PatchAction).GetPatch()); !strings.Contains(patch, `"resourceVersion":"`+rv+`"`) {
+			t.Errorf("HPA patch %s lacks resourceVersion %s", patch, rv)
+		}
+	}
+	if h := f.hpa(t); *h.Spec.MinReplicas != 6 || h.Annotations[AnnotationOriginalMin] != "4" {
+		t.Errorf("HPA min %d, original %q; want 6 and 4", *h.Spec.MinReplicas, h.Annotations[AnnotationOriginalMin])
+	}
+}
+
+func TestPinUsesTheStartingResourceVersion(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(3), newHPA(2, 10, 3))
+	f.cs.ClearActions()
+	if _, err := f.c.Pin(f.ctx, core.PinRequest{Replicas: 5}); err != nil {
+		t.Fatalf("Pin: %v", err)
+	}
+	if got, want := verbs(f.cs.Actions()), []string{"patch horizontalpodautoscalers", "patch deployments", "create events"}; !cmp.Equal(got, want) {
+		t.Fatalf("actions = %v, want %v", got, want)
+	}
+	if patch := string(f.cs.Actions()[0].(k8stesting.PatchAction).GetPatch()); !strings.Contains(patch, `"resourceVersion":"20"`) {
+		t.Errorf("HPA patch %s lacks the starting resourceVersion 20", patch)
 	}
 }
