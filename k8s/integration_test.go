@@ -109,8 +109,9 @@ func TestWithControllers(t *testing.T) {
 		if err != nil || !res.Applied || res.Via != k8s.ViaHPAMin {
 			t.Fatalf("Scale 2 → 4 = %+v, %v; want applied through the HPA", res, err)
 		}
-		if h := getHPA(t, admin, ns); *h.Spec.MinReplicas != 4 || h.Spec.MaxReplicas != 6 {
-			t.Errorf("HPA bounds = %d..%d, want 4..6", *h.Spec.MinReplicas, h.Spec.MaxReplicas)
+		if h := getHPA(t, admin, ns); *h.Spec.MinReplicas != 4 || h.Spec.MaxReplicas != 6 || h.Annotations[k8s.AnnotationOriginalMin] != "2" {
+			t.Errorf("HPA bounds = %d..%d, %s %q; want 4..6 and the original min 2 recorded",
+				*h.Spec.MinReplicas, h.Spec.MaxReplicas, k8s.AnnotationOriginalMin, h.Annotations[k8s.AnnotationOriginalMin])
 		}
 		wantReplicas(t, admin, ns, 4, "the HPA controller scales to the new minReplicas")
 		// The change sticks: several HPA syncs (2 s each) later it is still 4.
@@ -124,8 +125,9 @@ func TestWithControllers(t *testing.T) {
 		if err != nil || !strings.Contains(res.Message, "the HPA decides") {
 			t.Fatalf("Scale 4 → 3 = %+v, %v; want minReplicas lowered and the HPA deciding", res, err)
 		}
-		if h := getHPA(t, admin, ns); *h.Spec.MinReplicas != 3 {
-			t.Errorf("HPA min = %d, want 3", *h.Spec.MinReplicas)
+		if h := getHPA(t, admin, ns); *h.Spec.MinReplicas != 3 || h.Annotations[k8s.AnnotationOriginalMin] != "2" {
+			t.Errorf("HPA min = %d, %s %q; want 3, the first saved original 2 kept",
+				*h.Spec.MinReplicas, k8s.AnnotationOriginalMin, h.Annotations[k8s.AnnotationOriginalMin])
 		}
 		// Down again, below what the HPA keeps: refused with nothing written.
 		_, err = c.Scale(ctx, core.ScaleRequest{From: 4, To: 3, ResourceVersion: state(t, c).ResourceVersion})
@@ -133,7 +135,14 @@ func TestWithControllers(t *testing.T) {
 		if !errors.As(err, &he) {
 			t.Errorf("Scale 4 → 3 with minReplicas already 3 = %v, want *k8s.HPAError", err)
 		}
-		wantEvents(t, c, k8s.ReasonScaled, k8s.ReasonScaled, k8s.ReasonNotApplied)
+		// Back to the original minReplicas: the record of it goes.
+		if _, err := c.Scale(ctx, core.ScaleRequest{From: 4, To: 2, ResourceVersion: state(t, c).ResourceVersion, Reason: "night"}); err != nil {
+			t.Fatalf("Scale 4 → 2: %v", err)
+		}
+		if h := getHPA(t, admin, ns); *h.Spec.MinReplicas != 2 || h.Annotations[k8s.AnnotationOriginalMin] != "" {
+			t.Errorf("HPA min = %d, annotations %v; want 2 and no %s", *h.Spec.MinReplicas, h.Annotations, k8s.AnnotationOriginalMin)
+		}
+		wantEvents(t, c, k8s.ReasonScaled, k8s.ReasonScaled, k8s.ReasonNotApplied, k8s.ReasonScaled)
 	})
 
 	t.Run("pin and unpin", func(t *testing.T) {
