@@ -61,13 +61,43 @@ func (m *Model) cooldownBlocks(dir core.Direction) bool {
 	return c.Blocks == dir && dir != core.DirectionNone && (c.Until.IsZero() || c.Until.After(m.now))
 }
 
-// via says how a scale is written. A pinned HPA never gets here:
-// cannotScale refuses first, as the actuator would.
-func (m *Model) via() string {
-	if h := m.state.HPA; h != nil {
-		return fmt.Sprintf("through HPA %s, since the HPA would undo a direct write", h.Name)
+// annotationLastScale is the Deployment annotation k8s writes with every
+// scale (k8s.AnnotationLastScale; ui does not import k8s).
+const annotationLastScale = "kimiscale.kimiclaw.io/last-scale"
+
+// scaleChange says what k8s will write for req, as k8s/scale.go does: without
+// an HPA one merge patch of the Deployment's spec.replicas and last-scale
+// annotation; with one, the HPA's minReplicas (raised on a scale-up, capped
+// at maxReplicas; lowered on a scale-down when above the target, the HPA
+// then deciding when), or nothing when minReplicas already covers the
+// target, which k8s refuses. A pinned HPA never gets here: cannotScale
+// refuses first, as the actuator would.
+func (m *Model) scaleChange(req core.ScaleRequest) (change, via string) {
+	h := m.state.HPA
+	if h == nil {
+		dep := "deployment/" + m.deps.Deployment
+		return fmt.Sprintf("%s spec.replicas %d → %d and annotation %s, in one patch", dep, req.From, req.To, annotationLastScale),
+			"one merge patch on " + dep
 	}
-	return "through the scale subresource of deployment/" + m.deps.Deployment
+	via = fmt.Sprintf("a merge patch on HPA %s (it would undo a direct write), then annotation %s on deployment/%s",
+		h.Name, annotationLastScale, m.deps.Deployment)
+	b := h.Bounds
+	if req.To > req.From {
+		newMin := min(req.To, b.Max)
+		switch {
+		case newMin <= b.Min:
+			return fmt.Sprintf("none: HPA %s minReplicas %d already covers %d; the write will be refused (pin to override)", h.Name, b.Min, req.To), via
+		case newMin < req.To:
+			return fmt.Sprintf("HPA %s minReplicas %d → %d (capped at its maxReplicas %d, not %d); the HPA then scales to at least %d",
+				h.Name, b.Min, newMin, b.Max, req.To, newMin), via
+		}
+		return fmt.Sprintf("HPA %s minReplicas %d → %d; the HPA then scales to at least %d", h.Name, b.Min, newMin, newMin), via
+	}
+	if b.Min <= req.To {
+		return fmt.Sprintf("none: HPA %s minReplicas %d already allows %d; the HPA keeps its own count, so the write will be refused (pin to force it)",
+			h.Name, b.Min, req.To), via
+	}
+	return fmt.Sprintf("HPA %s minReplicas %d → %d; the HPA decides when to scale down, after its stabilization window", h.Name, b.Min, req.To), via
 }
 
 // scaleDialog builds the confirmation of a scale to n.
@@ -76,9 +106,10 @@ func (m *Model) scaleDialog(n int32, reason string) *dialog {
 	dir := req.Direction()
 	d := &dialog{kind: dialogScale, confirm: "Scale", scale: req}
 	d.title = fmt.Sprintf("Scale %s/%s from %d to %d replicas?", m.deps.Namespace, m.deps.Deployment, req.From, req.To)
+	change, via := m.scaleChange(req)
 	d.lines = []string{
-		fmt.Sprintf("change:  spec.replicas %d → %d (%s)", req.From, req.To, dir),
-		"via:     " + m.via(),
+		"change:  " + change,
+		"via:     " + via,
 		fmt.Sprintf("only if: deployment still has %d replicas (resourceVersion %s)", req.From, req.ResourceVersion),
 		"reason:  " + reason,
 		"by:      " + m.deps.User,
@@ -114,7 +145,7 @@ func (m *Model) cannotScale() string {
 		return fmt.Sprintf("cannot scale through HPA %s: missing permission patch horizontalpodautoscalers", m.state.HPA.Name)
 	}
 	if m.state.HPA == nil && !m.access.Scale {
-		return "cannot scale: missing permission update deployments/scale"
+		return "cannot scale: missing permission patch deployments"
 	}
 	return ""
 }

@@ -114,7 +114,7 @@ func (f *fakeActuator) Scale(_ context.Context, req core.ScaleRequest) (core.App
 		return core.ApplyResult{}, f.err
 	}
 	if f.dryRun {
-		return core.ApplyResult{Applied: true, DryRun: true, At: f.clk.Now(), Via: "scale subresource"}, nil
+		return core.ApplyResult{Applied: true, DryRun: true, At: f.clk.Now(), Via: "Deployment spec.replicas"}, nil
 	}
 	f.cluster.mu.Lock()
 	defer f.cluster.mu.Unlock()
@@ -126,7 +126,7 @@ func (f *fakeActuator) Scale(_ context.Context, req core.ScaleRequest) (core.App
 	}
 	f.cluster.state.Replicas = req.To
 	f.cluster.state.ReadyReplicas = req.To
-	return core.ApplyResult{Applied: true, At: f.clk.Now(), Via: "scale subresource"}, nil
+	return core.ApplyResult{Applied: true, At: f.clk.Now(), Via: "Deployment spec.replicas"}, nil
 }
 
 // Pin pins or unpins the fakeCluster's HPA the way k8s.Client does: the

@@ -111,7 +111,7 @@ func modes() []mode {
 			return send(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: r.clk.Now()})
 		}},
 		{name: "readonly", dec: scaleUp, setup: func(r *rig) {
-			r.access.a = core.Access{Events: true, Missing: []string{"update deployments/scale", "patch horizontalpodautoscalers"}}
+			r.access.a = core.Access{Events: true, Missing: []string{"patch deployments", "patch horizontalpodautoscalers"}}
 		}},
 		{name: "auto", dec: maintain, after: func(t *testing.T, r *rig, m Model) Model {
 			m = send(t, m, press("A"))

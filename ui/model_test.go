@@ -54,7 +54,7 @@ func TestApprove(t *testing.T) {
 	if got != want || !strings.Contains(got.Reason, "CPUAboveThreshold") {
 		t.Errorf("Scale(%+v), want %+v with the reasons", got, want)
 	}
-	if !strings.Contains(lastLog(m), "scale 3 → 4 via scale subresource") {
+	if !strings.Contains(lastLog(m), "scale 3 → 4 via Deployment spec.replicas") {
 		t.Errorf("event log %q, want the applied scale", lastLog(m))
 	}
 	if m.state.Replicas != 4 || !strings.Contains(text(m), "replicas 4 (4 ready)") {
@@ -329,14 +329,14 @@ func TestApplyFailureShown(t *testing.T) {
 
 func TestReadOnly(t *testing.T) {
 	r := newRig()
-	r.access.a = core.Access{Missing: []string{"update deployments/scale"}}
+	r.access.a = core.Access{Missing: []string{"patch deployments"}}
 	m := r.model(t, 120, 40, scaleUp)
 	for _, k := range []string{"a", "o", "x", "A", "d"} {
 		m = keys(t, m, k)
 		if m.dialog != nil || m.input != nil {
 			t.Fatalf("%s opened a write in read-only mode", k)
 		}
-		if want := "missing permission update deployments/scale"; !strings.Contains(m.status, want) {
+		if want := "missing permission patch deployments"; !strings.Contains(m.status, want) {
 			t.Errorf("%s: status %q, want %q", k, m.status, want)
 		}
 	}
@@ -564,7 +564,7 @@ func TestDryRunResult(t *testing.T) {
 	r.deps.DryRun = true
 	r.actuator.dryRun = true
 	m := keys(t, r.model(t, 120, 40, scaleUp), "a", "y")
-	if want := "dry-run: scale 3 → 4 would apply via scale subresource"; !strings.Contains(lastLog(m), want) {
+	if want := "dry-run: scale 3 → 4 would apply via Deployment spec.replicas"; !strings.Contains(lastLog(m), want) {
 		t.Fatalf("log %q, want %q", lastLog(m), want)
 	}
 	if m.state.Replicas != 3 {

@@ -113,8 +113,8 @@ func TestPanelEvents(t *testing.T) {
 	st := DefaultStyles()
 	log := []logEntry{
 		{At: t0, Kind: logInfo, Text: "auto-apply requested: asking for the Lease"},
-		{At: t0.Add(time.Second), Kind: logApplied, Text: "scale 3 → 4 via scale subresource"},
-		{At: t0.Add(2 * time.Second), Kind: logFailed, Text: `not applied: scale 4 → 5: deployments.apps "kimiclaw-db" is forbidden: User "alice" cannot update resource "deployments/scale"`},
+		{At: t0.Add(time.Second), Kind: logApplied, Text: "scale 3 → 4 via Deployment spec.replicas"},
+		{At: t0.Add(2 * time.Second), Kind: logFailed, Text: `not applied: scale 4 → 5: deployments.apps "kimiclaw-db" is forbidden: User "alice" cannot patch resource "deployments" in API group "apps"`},
 		{At: t0.Add(3 * time.Second), Kind: logOther, Text: "ScaledDown by bob@ops: 5 → 4 (AllBelowThreshold)"},
 	}
 	for _, w := range panelWidths() {

@@ -174,8 +174,8 @@ func TestPinRefused(t *testing.T) {
 		{name: "read-only flag", setup: func(r *rig) { r.deps.ReadOnly = true }, want: "read-only (--readonly): writes are off"},
 		{name: "no actuator", setup: func(r *rig) { r.deps.Actuator = nil }, want: "read-only: this console has no actuator"},
 		{name: "no write permission", setup: func(r *rig) {
-			r.access.a = core.Access{Missing: []string{"update deployments/scale", "patch horizontalpodautoscalers"}}
-		}, want: "read-only: missing permission update deployments/scale, patch horizontalpodautoscalers"},
+			r.access.a = core.Access{Missing: []string{"patch deployments", "patch horizontalpodautoscalers"}}
+		}, want: "read-only: missing permission patch deployments, patch horizontalpodautoscalers"},
 		{name: "no HPA permission", setup: func(r *rig) { r.access.a.HPA = false },
 			want: "cannot pin HPA kimiclaw-hpa: missing permission patch horizontalpodautoscalers"},
 		{name: "no HPA permission to unpin", setup: func(r *rig) {
