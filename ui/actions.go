@@ -426,6 +426,12 @@ func (m Model) handleApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	switch {
+	case msg.err != nil && msg.res.Applied: // part of it stands: say so first
+		partial := msg.partial
+		if partial == "" {
+			partial = "then failed"
+		}
+		m.addLog(msg.now, logFailed, fmt.Sprintf("%s%s: applied; %s: %s", who, msg.what, partial, msg.err.Error()))
 	case msg.err != nil:
 		m.addLog(msg.now, logFailed, who+"not applied: "+msg.err.Error()+retry)
 	case !msg.res.Applied:

@@ -98,6 +98,9 @@ type appliedMsg struct {
 	// autoKey identifies an automatic write (autoWriteKey), so a refused
 	// one is not sent again until the decision or the cluster changes.
 	autoKey string
+	// partial names what failed when res.Applied comes with an error
+	// (a DuckDB change applied whose rolling restart failed).
+	partial string
 	res     core.ApplyResult
 	err     error
 }
@@ -284,6 +287,10 @@ func (m Model) duckDBCmd(req core.DuckDBRequest) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		res, err := a.ApplyDuckDB(ctx, req)
+		if err != nil && res.Applied {
+			// The ConfigMap changed; only the restart failed.
+			return appliedMsg{now: clk.Now(), what: what, res: res, err: err, partial: "rolling restart failed"}
+		}
 		if err != nil {
 			err = fmt.Errorf("%s: %w", what, err)
 		}

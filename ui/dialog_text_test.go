@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,15 @@ func TestScalePermissionNamed(t *testing.T) {
 	m := keys(t, r.model(t, 120, 40, scaleUp), "a")
 	if want := "cannot scale: missing permission patch deployments"; m.dialog != nil || m.status != want {
 		t.Fatalf("a without the deployment permission: dialog %v, status %q, want %q", m.dialog, m.status, want)
+	}
+}
+
+func TestDuckDBRestartFailureSaysApplied(t *testing.T) {
+	r := newRig()
+	r.actuator.restartErr = errors.New(`deployments.apps "kimiclaw-db" is forbidden`)
+	m := keys(t, r.model(t, 120, 40, scaleUp), "d", "r", "y")
+	got := lastLogWith(m, "DuckDB")
+	if !strings.Contains(got, "applied; rolling restart failed: ") || strings.HasPrefix(got, "not applied") {
+		t.Fatalf("log %q, want the ConfigMap change reported applied and the restart failed", got)
 	}
 }

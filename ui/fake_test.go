@@ -101,9 +101,12 @@ type fakeActuator struct {
 	clk     *clocktesting.FakeClock
 	err     error
 	dryRun  bool // report writes as dry-run and change nothing
-	scales  []core.ScaleRequest
-	pins    []core.PinRequest
-	ducks   []core.DuckDBRequest
+	// restartErr makes ApplyDuckDB report the ConfigMap applied and the
+	// rolling restart failed, as k8s.Client does.
+	restartErr error
+	scales     []core.ScaleRequest
+	pins       []core.PinRequest
+	ducks      []core.DuckDBRequest
 }
 
 func (f *fakeActuator) Scale(_ context.Context, req core.ScaleRequest) (core.ApplyResult, error) {
@@ -167,6 +170,10 @@ func (f *fakeActuator) ApplyDuckDB(_ context.Context, req core.DuckDBRequest) (c
 	f.ducks = append(f.ducks, req)
 	if f.err != nil {
 		return core.ApplyResult{}, f.err
+	}
+	if f.restartErr != nil && req.Restart {
+		return core.ApplyResult{Applied: true, At: f.clk.Now(), Via: "ConfigMap", Message: "restart NOT done: " + f.restartErr.Error()},
+			fmt.Errorf("duckdb-config updated, but the rolling restart was not applied: %w", f.restartErr)
 	}
 	return core.ApplyResult{Applied: true, At: f.clk.Now(), Via: "ConfigMap"}, nil
 }
