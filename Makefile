@@ -24,6 +24,10 @@ build: ## Build bin/kubectl-kimiscale
 	@printf '#!/bin/sh\nexec kubectl kimiscale __complete "$$@"\n' > $(BIN)/kubectl_complete-kimiscale
 	@chmod +x $(BIN)/kubectl_complete-kimiscale
 
+.PHONY: dist
+dist: ## Build release archives into bin/dist and render deploy/krew/kimiscale.yaml (VERSION=v1.2.3)
+	hack/dist.sh "$(VERSION)" $(BIN)/dist
+
 .PHONY: demo
 demo: build ## Open the dashboard on the embedded demo cluster (no Kubernetes needed)
 	$(BIN)/kubectl-kimiscale --demo

@@ -1,5 +1,6 @@
-// Package deploy ships kimiscale's Kubernetes manifests: the RBAC Roles
-// (rbac.yaml) and the krew plugin manifest (krew/kimiscale.yaml). The seed's
+// Package deploy ships kimiscale's RBAC Roles (rbac.yaml) to the binary, so
+// "kubectl kimiscale manifests --rbac" prints them. (The krew plugin manifest
+// beside it, krew/kimiscale.yaml, is for krew and is not embedded.) The seed's
 // HPA, VPA and ConfigMap are rendered from the active policy by
 // "kubectl kimiscale manifests", so they never disagree with it.
 package deploy
