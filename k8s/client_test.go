@@ -469,6 +469,13 @@ func TestStateWarnsAboutUnreadableObjects(t *testing.T) {
 			if tc.lastScale != "" && len(tc.want) > 0 && (st.LastScale != nil || !strings.Contains(got[0], "kubectl annotate deployment/kimiclaw-db kimiscale.kimiclaw.io/last-scale-")) {
 				t.Errorf("LastScale = %+v, warning %q; want nil and the repair command", st.LastScale, got[0])
 			}
+			// Logged once, not on every poll; still reported by Warnings.
+			if _, err := f.c.State(f.ctx); err != nil {
+				t.Fatalf("State: %v", err)
+			}
+			if again := f.c.Warnings(); len(again) != len(tc.want) {
+				t.Errorf("Warnings() after a second State = %q, want %d", again, len(tc.want))
+			}
 			logMu.Lock()
 			log := logged.String()
 			logMu.Unlock()

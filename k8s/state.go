@@ -58,8 +58,13 @@ func (c *Client) State(ctx context.Context) (core.ClusterState, error) {
 		st.Limits = resources(ctr.Resources.Limits)
 	}
 	var warnings []string
+	c.mu.Lock()
+	before := c.warnings
+	c.mu.Unlock()
 	warn := func(msg string) {
-		c.log.Warn(msg)
+		if !slices.Contains(before, msg) { // once, not on every poll
+			c.log.Warn(msg)
+		}
 		warnings = append(warnings, msg)
 	}
 	if raw, ok := d.Annotations[AnnotationLastScale]; ok {
