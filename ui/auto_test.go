@@ -18,7 +18,12 @@ func held(t *testing.T, m Model) Model {
 func TestAutoApplyNeedsFreshDecision(t *testing.T) {
 	t.Run("paused for 2h then the Lease arrives", func(t *testing.T) {
 		r := newRig()
-		m := keys(t, r.model(t, 120, 40, nil), "p") // core.Decide: CPU 74% wants a scale-up
+		r.metrics.flat = r.metrics.vals
+		m := r.model(t, 120, 40, nil) // core.Decide: CPU 74% for a day wants a scale-up
+		if d := m.decision; d == nil || !d.AutoApply || d.Target <= d.Current {
+			t.Fatalf("decision %+v: want an automatic scale-up, or the test proves nothing", d)
+		}
+		m = keys(t, m, "p")
 		r.clk.Step(2 * time.Hour)
 		m = tick(t, r, m, t0)
 		m = held(t, keys(t, m, "A", "y"))

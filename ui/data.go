@@ -97,6 +97,9 @@ func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
 		m.deps.Logger.Debug("events failed", "err", msg.eventsErr)
 	}
 	if m.snap != nil && m.state != nil {
+		if !m.replayed {
+			m.replayStabilization(msg.now)
+		}
 		m.decideAt(msg.now)
 		if cmd := m.autoApply(); cmd != nil {
 			cmds = append(cmds, cmd)
@@ -169,6 +172,71 @@ func (m *Model) decideAt(now time.Time) {
 		m.rejected = ""
 	}
 	m.decision = &d
+}
+
+// replayStabilization gives a console that just started the
+// recommendations one that had been running would hold: it replays
+// core.Decide every Interval over the backfilled history of the longest
+// stabilization window before now (300 s / 15 s = 20 decisions by default),
+// at the current cluster state's replicas, and observes each decision into
+// m.scales. Without it the first live decision sees no history and may
+// scale down at once, skipping the scale-down window. It runs once, at the
+// first poll that has a cluster state.
+func (m *Model) replayStabilization(now time.Time) {
+	m.replayed = true
+	b := m.deps.Policy.Behavior
+	window := max(b.ScaleUp.StabilizationWindow.D(), b.ScaleDown.StabilizationWindow.D())
+	step := m.deps.Interval
+	n := int(window / step)
+	if n <= 0 {
+		return
+	}
+	start := now.Add(-time.Duration(n) * step)
+	// The history the replayed decisions forecast from: the backfill up
+	// to each decision's time, never a sample after it.
+	hist := core.NewHistory(m.hist.Series(core.MetricCPU).Cap())
+	samples := map[core.Metric][]core.Sample{}
+	for _, mt := range core.Metrics() {
+		all := m.hist.Series(mt).Since(nil, time.Time{})
+		i := 0
+		for i < len(all) && !all[i].At.After(start) {
+			hist.Series(mt).Push(all[i])
+			i++
+		}
+		samples[mt] = all[i:]
+	}
+	for k := 1; k <= n; k++ {
+		at := start.Add(time.Duration(k) * step)
+		if !at.Before(now) {
+			break
+		}
+		snap := core.Snapshot{At: at, Readings: map[core.Metric]core.Reading{}}
+		for _, mt := range core.Metrics() {
+			ser := hist.Series(mt)
+			rest := samples[mt]
+			for len(rest) > 0 && !rest[0].At.After(at) {
+				ser.Push(rest[0])
+				rest = rest[1:]
+			}
+			samples[mt] = rest
+			live, polled := m.snap.Readings[mt]
+			if last, ok := ser.Last(); ok {
+				snap.Readings[mt] = core.Reading{Value: last.Value, At: last.At}
+			} else if polled && live.State != core.ReadingOK {
+				snap.Readings[mt] = core.Reading{At: at, State: live.State, Detail: live.Detail}
+			}
+		}
+		if len(snap.Readings) == 0 {
+			continue // no history this far back
+		}
+		d := m.decide(core.Input{
+			Policy: m.deps.Policy, Current: m.state.Replicas, Ready: m.state.ReadyReplicas,
+			Snapshot: snap, History: hist, Scales: m.scales, LastScale: m.state.LastScale,
+			PollInterval: step, SkipForecastPath: true, SkipExplanation: true,
+		}, at)
+		m.scales.Observe(d)
+	}
+	m.scales.Prune(now, b)
 }
 
 // decisionKey identifies a decision for reject: it stays dismissed until

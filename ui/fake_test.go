@@ -26,6 +26,8 @@ type fakeMetrics struct {
 	vals  map[core.Metric]float64
 	err   error
 	polls int
+	// flat, when set, is the backfill: each metric constant at its value.
+	flat map[core.Metric]float64
 }
 
 func (f *fakeMetrics) Poll(context.Context) (core.Snapshot, error) {
@@ -62,7 +64,11 @@ func (f *fakeMetrics) Backfill(_ context.Context, from, to time.Time, step time.
 	out := map[core.Metric][]core.Sample{}
 	for _, m := range core.Metrics() {
 		for t := from; t.Before(to); t = t.Add(step) {
-			out[m] = append(out[m], core.Sample{At: t, Value: load(m, t)})
+			v := load(m, t)
+			if f.flat != nil {
+				v = f.flat[m]
+			}
+			out[m] = append(out[m], core.Sample{At: t, Value: v})
 		}
 	}
 	return out, nil

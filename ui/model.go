@@ -121,6 +121,7 @@ type Model struct {
 	polling    bool // a poll (or the start-up backfill) is in flight
 	spinning   bool
 	backfilled bool
+	replayed   bool // the stabilization history was replayed from the backfill
 	paused     bool
 	tickTag    int
 	// The heartbeat's view of the clock: when the last poll started (in the
