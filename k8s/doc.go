@@ -16,8 +16,9 @@
 // An object kimiscale cannot read is left out of the state, never silently:
 // an unreadable last-scale annotation (which leaves the cooldown nothing to
 // go by), pinned-from or original-min-replicas annotation, or duckdb-config
-// is logged at Warn level (once, not on every poll) and kept, one sentence each naming the object, the bad value and the
-// repair, for Warnings (the problems the last State call found).
+// is logged at Warn level (once, not on every poll) and kept, one sentence
+// each naming the object, the bad value and the repair, for Warnings (the
+// problems the last State call found).
 //
 // # Writing replicas
 //
