@@ -84,3 +84,43 @@ func TestLeaseReleasedOutsideUpdate(t *testing.T) {
 		}
 	})
 }
+
+func TestQuitWhileWriting(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		t.Run(k, func(t *testing.T) {
+			r := newRig()
+			m := keys(t, r.model(t, 120, 40, scaleUp), "a")
+			m = update(t, m, press("y")) // the write's Cmd never returns
+			if m.writing != 1 {
+				t.Fatalf("writing %d, want a write in flight", m.writing)
+			}
+			nm, cmd := m.Update(press(k))
+			m = nm.(Model)
+			if cmd != nil {
+				if _, quit := cmd().(tea.QuitMsg); quit {
+					t.Fatalf("%s quit at once while a write was in flight", k)
+				}
+			}
+			if want := "a write is in flight; q again to quit anyway"; !strings.Contains(text(m), want) {
+				t.Errorf("screen lacks %q:\n%s", want, text(m))
+			}
+			_, cmd = m.Update(press(k))
+			if cmd == nil {
+				t.Fatalf("second %s: no command", k)
+			}
+			if _, quit := cmd().(tea.QuitMsg); !quit {
+				t.Errorf("second %s did not quit", k)
+			}
+		})
+	}
+	t.Run("another key disarms", func(t *testing.T) {
+		r := newRig()
+		m := update(t, keys(t, r.model(t, 120, 40, scaleUp), "a"), press("y"))
+		m = keys(t, m, "q", "w")
+		if _, cmd := m.Update(press("q")); cmd != nil {
+			if _, quit := cmd().(tea.QuitMsg); quit {
+				t.Fatalf("q after another key quit without asking again")
+			}
+		}
+	})
+}

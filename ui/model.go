@@ -144,6 +144,7 @@ type Model struct {
 	releasing     int
 	acquireQueued bool
 	quitting      bool
+	quitArmed     bool   // q was pressed once while a write was in flight
 	rejected      string // key of the rejected decision
 	autoRefused   string // autoWriteKey of the automatic write refused last
 	autoSkipped   string // autoWriteKey of the scale-down left to the HPA, logged once
@@ -330,6 +331,9 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m.quit()
 	}
+	if !key.Matches(msg, m.keys.Quit) {
+		m.quitArmed = false
+	}
 	m.status = ""
 	switch {
 	case m.dialog != nil:
@@ -426,9 +430,17 @@ func (m Model) togglePause() (tea.Model, tea.Cmd) {
 
 // quit releases the Lease, then ends the program; the screen says so
 // meanwhile. Quitting again while the release runs quits at once.
+//
+// While a write is in flight the first q only asks: quitting then would
+// leave its result unseen.
 func (m Model) quit() (tea.Model, tea.Cmd) {
 	if m.quitting {
 		return m, tea.Quit
+	}
+	if m.writing > 0 && !m.quitArmed {
+		m.quitArmed = true
+		m.status = "a write is in flight; q again to quit anyway"
+		return m, nil
 	}
 	m.quitting = true
 	if cmd := m.releaseLease(); cmd != nil {
