@@ -54,8 +54,12 @@ type HPAState struct {
 	Conditions      []Condition `json:"conditions,omitempty"`
 	// PinnedFrom holds the original bounds while kimiscale has pinned the
 	// HPA (min = max); nil when not pinned.
-	PinnedFrom      *Bounds `json:"pinnedFrom,omitempty"`
-	ResourceVersion string  `json:"resourceVersion"`
+	PinnedFrom *Bounds `json:"pinnedFrom,omitempty"`
+	// OriginalMin is the HPA's minReplicas before kimiscale first moved it
+	// (annotation kimiscale.kimiclaw.io/original-min-replicas); nil when
+	// kimiscale has not moved it.
+	OriginalMin     *int32 `json:"originalMin,omitempty"`
+	ResourceVersion string `json:"resourceVersion"`
 }
 
 // Pinned reports whether kimiscale has pinned the HPA.
@@ -95,6 +99,10 @@ type ClusterState struct {
 	LastScale *LastScale         `json:"lastScale,omitempty"`
 	// ObservedAt is when this state was read.
 	ObservedAt time.Time `json:"observedAt"`
+	// Warnings are problems found reading the cluster (an unreadable
+	// annotation or duckdb-config), one sentence each naming the object,
+	// the bad value and the repair.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ScaleRequest is a replica change a human approved (or auto-apply chose).

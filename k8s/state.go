@@ -89,6 +89,7 @@ func (c *Client) State(ctx context.Context) (core.ClusterState, error) {
 				warn(originalMinRepair(c.ns, h.Name, err))
 			} else {
 				originalMin = &n
+				st.HPA.OriginalMin = &n
 			}
 		}
 	}
@@ -99,6 +100,7 @@ func (c *Client) State(ctx context.Context) (core.ClusterState, error) {
 		}
 		st.DuckDB = &s
 	}
+	st.Warnings = warnings
 	c.mu.Lock()
 	c.warnings, c.originalMin = warnings, originalMin
 	c.mu.Unlock()

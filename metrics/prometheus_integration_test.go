@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/kimiclaw/kimiscale/core"
-	"github.com/kimiclaw/kimiscale/internal/testenv"
 	"github.com/kimiclaw/kimiscale/internal/fakekimiclaw"
+	"github.com/kimiclaw/kimiscale/internal/testenv"
 )
 
 // The rig: the stand-in exporter serving three kimiclaw-db pods (plus the

@@ -89,6 +89,9 @@ func (o *Options) status(ctx context.Context) (core.Status, error) {
 	if err != nil {
 		return core.Status{}, err
 	}
+	for _, w := range state.Warnings {
+		fmt.Fprintln(o.streams.ErrOut, "warning: "+w)
+	}
 	now := deps.Clock.Now()
 	hist := core.NewHistory(int(deps.Backfill/deps.Interval) + 16)
 	// A partial backfill still feeds the forecast; what is missing shows as
