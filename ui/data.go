@@ -211,6 +211,7 @@ func (m *Model) replayStabilization(now time.Time) {
 			break
 		}
 		snap := core.Snapshot{At: at, Readings: map[core.Metric]core.Reading{}}
+		usable := false
 		for _, mt := range core.Metrics() {
 			ser := hist.Series(mt)
 			rest := samples[mt]
@@ -222,12 +223,13 @@ func (m *Model) replayStabilization(now time.Time) {
 			live, polled := m.snap.Readings[mt]
 			if last, ok := ser.Last(); ok {
 				snap.Readings[mt] = core.Reading{Value: last.Value, At: last.At}
+				usable = true
 			} else if polled && live.State != core.ReadingOK {
 				snap.Readings[mt] = core.Reading{At: at, State: live.State, Detail: live.Detail}
 			}
 		}
-		if len(snap.Readings) == 0 {
-			continue // no history this far back
+		if !usable {
+			continue // no history this far back: nothing to recommend from
 		}
 		d := m.decide(core.Input{
 			Policy: m.deps.Policy, Current: m.state.Replicas, Ready: m.state.ReadyReplicas,

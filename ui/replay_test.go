@@ -41,3 +41,12 @@ func hasReason(d core.Decision, c core.ReasonCode) bool {
 	}
 	return false
 }
+
+func TestNoReplayWithoutBackfill(t *testing.T) {
+	r := newRig()
+	r.deps.Backfill = 0
+	m := r.model(t, 120, 40, nil)
+	if n := len(m.scales.Recommendations); n != 1 {
+		t.Fatalf("%d recommendations without any history, want only the live decision's", n)
+	}
+}
