@@ -158,6 +158,34 @@ func writeStatus(w io.Writer, st core.Status, output string) error {
 	for _, r := range st.Reasons {
 		fmt.Fprintf(tw, "REASON\t%s: %s\n", r.Code, r.Message)
 	}
+	for _, m := range core.Metrics() {
+		ms, ok := st.Metrics[m]
+		switch {
+		case !ok:
+		case !ms.Fresh:
+			fmt.Fprintf(tw, "METRIC %s\tunusable: %s\n", m, ms.Why)
+		case m.Utilization():
+			fmt.Fprintf(tw, "METRIC %s\t%.1f%% (up > %.0f%%, down < %.0f%%)\n", m, ms.Value*100, ms.Up*100, ms.Down*100)
+		default:
+			fmt.Fprintf(tw, "METRIC %s\t%.0f (up > %.0f, down < %.0f)\n", m, ms.Value, ms.Up, ms.Down)
+		}
+	}
+	if f := st.Forecast; f != nil {
+		fmt.Fprintf(tw, "FORECAST\tCPU %.1f%% in %.0fs (%s)\n", f.CPU*100, f.HorizonSeconds, f.Model)
+	}
+	if st.Cooldown.Blocks != core.BlocksNone {
+		fmt.Fprintf(tw, "COOLDOWN\tblocks %s for %ds\n", st.Cooldown.Blocks, st.Cooldown.RemainingSeconds)
+	} else {
+		fmt.Fprintf(tw, "COOLDOWN\tnone\n")
+	}
+	if d := st.DuckDB; d != nil {
+		if d.Current != nil {
+			fmt.Fprintf(tw, "DUCKDB\tmemory_limit %s, threads %d\n", d.Current.MemoryLimit, d.Current.Threads)
+		}
+		if d.Recommended != nil {
+			fmt.Fprintf(tw, "DUCKDB RECOMMENDED\tmemory_limit %s, threads %d\n", d.Recommended.MemoryLimit, d.Recommended.Threads)
+		}
+	}
 	return tw.Flush()
 }
 
