@@ -532,11 +532,13 @@ func (m Model) handleReleased() (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// autoHeldWhy says why auto-apply may not act on the decision in memory,
-// "" when it may: the decision must come from the latest poll (no older
-// than one interval, polling not paused), and that poll must have read both
-// the metrics and the cluster state, or the decision rests on old replicas,
-// old readiness or an old last-scale record.
+// autoHeldWhy says why auto-apply is held back from the decision in memory,
+// for the badge, "" when it is not: polling is paused, the latest poll
+// failed to read the metrics or the cluster state (the decision would rest
+// on old replicas, readiness or last-scale record), or no poll has come for
+// as long as the data counts as fresh (the header says STALE too). Between
+// two polls the decision is older than one interval without being held
+// back: autoCurrent refuses to act on it, and the next poll acts.
 func (m *Model) autoHeldWhy() string {
 	d := m.decision
 	switch {
@@ -550,14 +552,22 @@ func (m *Model) autoHeldWhy() string {
 			why = m.pollErr.Error()
 		}
 		return "the last poll failed: " + why
-	case m.now.Sub(d.At) > m.deps.Interval:
+	case m.now.Sub(d.At) > time.Duration(max(m.deps.Policy.StaleAfter, 1))*m.deps.Interval:
 		return fmt.Sprintf("the decision is %s old; waiting for the next poll", m.now.Sub(d.At).Truncate(time.Second))
 	}
 	return ""
 }
 
+// autoCurrent reports whether auto-apply may act on the decision in memory:
+// nothing holds it back (autoHeldWhy) and it comes from the latest poll,
+// no older than one interval.
+func (m *Model) autoCurrent() bool {
+	d := m.decision
+	return d != nil && m.autoHeldWhy() == "" && m.now.Sub(d.At) <= m.deps.Interval
+}
+
 // autoApply applies the decision when auto-apply is on, the Lease is held,
-// the decision is current (autoHeldWhy) and allows it, nothing else is being
+// the decision is current (autoCurrent) and allows it, nothing else is being
 // written, the user has not rejected it and the HPA is not pinned (the
 // actuator refuses to scale a pinned HPA, so trying would only fill the log
 // every poll). Every refused write is a Warning Event in the cluster, so it
@@ -566,7 +576,7 @@ func (m *Model) autoHeldWhy() string {
 // HPA's minReplicas already allows (the HPA decides scale-downs itself).
 func (m *Model) autoApply() tea.Cmd {
 	d := m.decision
-	if !m.autoActive() || d == nil || m.state == nil || m.autoHeldWhy() != "" || !d.AutoApply || d.Target == d.Current ||
+	if !m.autoActive() || d == nil || m.state == nil || !m.autoCurrent() || !d.AutoApply || d.Target == d.Current ||
 		m.writing > 0 || m.rejected == decisionKey(*d) || m.readOnly() || m.state.HPA.Pinned() {
 		return nil
 	}

@@ -47,6 +47,23 @@ func TestAutoApplyNeedsFreshDecision(t *testing.T) {
 			t.Errorf("the badge does not say the decision is old:\n%s", text(m))
 		}
 	})
+	t.Run("between two polls", func(t *testing.T) {
+		r := newRig()
+		m := r.model(t, 120, 40, scaleUp)
+		r.clk.Step(20 * time.Second)
+		m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0})
+		m = held(t, keys(t, m, "A", "y"))
+		if len(r.actuator.scales) != 0 {
+			t.Fatalf("auto-apply wrote %+v on a decision 20s old (interval 15s)", r.actuator.scales)
+		}
+		if !strings.Contains(text(m), "[AUTO · Lease held by alice@laptop]") {
+			t.Errorf("a decision one poll old is not held back, the next poll acts on it; the badge says otherwise:\n%s", text(m))
+		}
+		m = send(t, m, m.pollCmd()())
+		if len(r.actuator.scales) == 0 || !r.actuator.scales[0].Auto {
+			t.Fatalf("the next poll did not apply: %+v", r.actuator.scales)
+		}
+	})
 	t.Run("cluster state failed", func(t *testing.T) {
 		r := newRig()
 		m := held(t, keys(t, r.model(t, 120, 40, maintain), "A", "y"))
