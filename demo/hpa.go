@@ -8,6 +8,7 @@ import (
 
 	"github.com/kimiclaw/kimiscale/core"
 	"github.com/kimiclaw/kimiscale/core/sim"
+	"github.com/kimiclaw/kimiscale/k8s"
 )
 
 // connectionsMetric is the seed HPA's Pods metric.
@@ -29,7 +30,7 @@ type hpaSpec struct {
 // specOf reads an autoscaling/v2 HPA. Metrics kimiscale cannot simulate
 // are ignored.
 func specOf(h *autoscalingv2.HorizontalPodAutoscaler) hpaSpec {
-	s := hpaSpec{min: 1, max: h.Spec.MaxReplicas, behavior: behaviorOf(h.Spec.Behavior)}
+	s := hpaSpec{min: 1, max: h.Spec.MaxReplicas, behavior: k8s.HPABehavior(h.Spec.Behavior)}
 	if h.Spec.MinReplicas != nil {
 		s.min = *h.Spec.MinReplicas
 	}
@@ -49,54 +50,6 @@ func specOf(h *autoscalingv2.HorizontalPodAutoscaler) hpaSpec {
 		}
 	}
 	return s
-}
-
-// behaviorOf converts an HPA's behaviour, filling a missing direction with
-// Kubernetes' defaults; nil stays nil.
-func behaviorOf(b *autoscalingv2.HorizontalPodAutoscalerBehavior) *core.Behavior {
-	if b == nil {
-		return nil
-	}
-	return &core.Behavior{
-		ScaleUp:   rulesOf(b.ScaleUp, defaultScaleUp()),
-		ScaleDown: rulesOf(b.ScaleDown, defaultScaleDown()),
-	}
-}
-
-func rulesOf(r *autoscalingv2.HPAScalingRules, def core.ScalingRules) core.ScalingRules {
-	if r == nil {
-		return def
-	}
-	out := def
-	if r.StabilizationWindowSeconds != nil {
-		out.StabilizationWindow = core.Duration(time.Duration(*r.StabilizationWindowSeconds) * time.Second)
-	}
-	if r.SelectPolicy != nil {
-		out.SelectPolicy = core.SelectPolicy(*r.SelectPolicy)
-	}
-	if len(r.Policies) > 0 {
-		out.Policies = nil
-		for _, p := range r.Policies {
-			out.Policies = append(out.Policies, core.ScalingPolicy{
-				Type: core.PolicyType(p.Type), Value: p.Value, Period: core.Duration(time.Duration(p.PeriodSeconds) * time.Second),
-			})
-		}
-	}
-	return out
-}
-
-// defaultScaleUp and defaultScaleDown are the behaviour Kubernetes gives a
-// direction the HPA leaves out.
-func defaultScaleUp() core.ScalingRules {
-	return core.ScalingRules{SelectPolicy: core.SelectMax, Policies: []core.ScalingPolicy{
-		{Type: core.PercentPolicy, Value: 100, Period: core.Duration(15 * time.Second)},
-		{Type: core.PodsPolicy, Value: 4, Period: core.Duration(15 * time.Second)},
-	}}
-}
-
-func defaultScaleDown() core.ScalingRules {
-	return core.ScalingRules{StabilizationWindow: core.Duration(5 * time.Minute), SelectPolicy: core.SelectMax,
-		Policies: []core.ScalingPolicy{{Type: core.PercentPolicy, Value: 100, Period: core.Duration(15 * time.Second)}}}
 }
 
 // hpaController is the HPA controller's algorithm with its memory, on
@@ -139,11 +92,7 @@ func (h *hpaController) sync(s hpaSpec, r sim.Reading, now time.Time) hpaVerdict
 	}, now)
 	h.scales.Record(rec)
 	h.scales.RecordScale(r.Replicas, to, now)
-	b := core.Behavior{ScaleUp: defaultScaleUp(), ScaleDown: defaultScaleDown()}
-	if s.behavior != nil {
-		b = *s.behavior
-	}
-	h.scales.Prune(now, b)
+	h.scales.Prune(now, *s.behavior)
 	return hpaVerdict{replicas: to, desired: desired, reasons: reasons}
 }
 

@@ -221,7 +221,7 @@ func (c *Client) hpaState(h *autoscalingv2.HorizontalPodAutoscaler) (*core.HPASt
 		Bounds:          bounds(h),
 		CurrentReplicas: h.Status.CurrentReplicas,
 		DesiredReplicas: h.Status.DesiredReplicas,
-		Behavior:        behavior(h.Spec.Behavior),
+		Behavior:        HPABehavior(h.Spec.Behavior),
 		ResourceVersion: h.ResourceVersion,
 	}
 	for _, cond := range h.Status.Conditions {
@@ -260,12 +260,10 @@ func bounds(h *autoscalingv2.HorizontalPodAutoscaler) core.Bounds {
 	return b
 }
 
-// behavior converts an HPA's behavior, filling in the defaults Kubernetes
-// applies to a direction left unset (scale up: no stabilization, the larger
-// of 100 % and 4 pods per 15 s; scale down: 300 s window, 100 % per 15 s), so
-// the result is what the HPA controller actually does. An HPA without any
-// behavior gets those defaults for both directions.
-func behavior(b *autoscalingv2.HorizontalPodAutoscalerBehavior) *core.Behavior {
+// HPABehavior converts an autoscaling/v2 behaviour to core's, filling a
+// direction (or the whole behaviour) the HPA leaves out with the defaults the
+// API server gives it, so the result is what the HPA controller runs.
+func HPABehavior(b *autoscalingv2.HorizontalPodAutoscalerBehavior) *core.Behavior {
 	up := core.ScalingRules{
 		StabilizationWindow: 0,
 		SelectPolicy:        core.SelectMax,
