@@ -32,11 +32,8 @@ naive "no change" forecast on the same origins: below 1.0 beats doing nothing.`,
 		Example: `  kubectl kimiscale forecast-eval --trace testdata/traces/nasa_http_jul1995_1min.csv`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if trace == "" {
-				return fmt.Errorf("--trace is required: a CSV file with a timestamp,value header")
-			}
-			if output != "table" && output != "json" {
-				return fmt.Errorf("-o %q: valid formats are table and json", output)
+			if err := checkTraceFlags(trace, output); err != nil {
+				return err
 			}
 			if err := opt.Validate(); err != nil {
 				return err
@@ -120,4 +117,15 @@ func chosen(m map[string]int, name string) string {
 		return "-"
 	}
 	return strings.Join(parts, " ")
+}
+
+// checkTraceFlags validates the flags simulate and forecast-eval share.
+func checkTraceFlags(trace, output string) error {
+	if trace == "" {
+		return fmt.Errorf("--trace is required: a CSV file with a timestamp,value header")
+	}
+	if output != "table" && output != "json" {
+		return fmt.Errorf("-o %q: valid formats are table and json", output)
+	}
+	return nil
 }

@@ -217,3 +217,19 @@ func TestHelpShowsKubectlName(t *testing.T) {
 	buf.WriteString(out)
 	assert.NotContains(t, buf.String(), "kubectl-kimiscale [")
 }
+
+func TestTraceCommandsFlags(t *testing.T) {
+	for _, sub := range []string{"simulate", "forecast-eval"} {
+		t.Run(sub, func(t *testing.T) {
+			_, _, err := run(t, sub)
+			require.EqualError(t, err, "--trace is required: a CSV file with a timestamp,value header")
+			_, _, err = run(t, sub, "--trace", "x.csv", "-o", "yaml")
+			require.EqualError(t, err, `-o "yaml": valid formats are table and json`)
+			bad := filepath.Join(t.TempDir(), "bad.csv")
+			require.NoError(t, os.WriteFile(bad, []byte("timestamp,value\n1995-07-01T04:00:00Z,42\nnot-a-time,7\n"), 0o600))
+			_, _, err = run(t, sub, "--trace", bad)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "line 3")
+		})
+	}
+}

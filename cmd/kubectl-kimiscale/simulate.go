@@ -34,11 +34,8 @@ the startup delay) and oracle (knows the future: the cheapest policy without vio
   kubectl kimiscale simulate --trace trace.csv --from 1995-07-13T00:00:00Z --to 1995-07-14T00:00:00Z -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if trace == "" {
-				return fmt.Errorf("--trace is required: a CSV file with a timestamp,value header")
-			}
-			if output != "table" && output != "json" {
-				return fmt.Errorf("-o %q: valid formats are table and json", output)
+			if err := checkTraceFlags(trace, output); err != nil {
+				return err
 			}
 			known := map[string]bool{}
 			for _, n := range sim.PolicyNames() {
