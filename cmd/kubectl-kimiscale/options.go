@@ -97,41 +97,28 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	o.file = file
-	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	// A value from the file fills a setting unless its flag was given.
+	// (loadConfig has already rejected zero or negative durations.)
+	flags := cmd.Flags()
 	p := &o.Prometheus
 	fp := file.Prometheus
-	if !changed("prometheus-url") && fp.URL != "" {
-		p.URL = fp.URL
-	}
-	if !changed("prometheus-service") && fp.Service != "" {
-		p.Service = fp.Service
-	}
-	if !changed("prometheus-bearer-token-file") && fp.BearerTokenFile != "" {
-		p.BearerTokenFile = fp.BearerTokenFile
-	}
+	fromFile(flags, "prometheus-url", &p.URL, fp.URL)
+	fromFile(flags, "prometheus-service", &p.Service, fp.Service)
+	fromFile(flags, "prometheus-bearer-token-file", &p.BearerTokenFile, fp.BearerTokenFile)
+	fromFile(flags, "prometheus-basic-auth-user", &p.BasicAuthUser, fp.BasicAuthUser)
+	fromFile(flags, "prometheus-basic-auth-password-file", &p.BasicAuthPasswordFile, fp.BasicAuthPasswordFile)
+	fromFile(flags, "prometheus-ca-file", &p.CAFile, fp.CAFile)
+	fromFile(flags, "prometheus-insecure-skip-tls-verify", &p.InsecureSkipTLSVerify, fp.InsecureSkipTLSVerify)
+	fromFile(flags, "prometheus-timeout", &p.Timeout, fp.Timeout)
+	fromFile(flags, "prometheus-range", &p.Range, fp.Range)
+	fromFile(flags, "interval", &o.Interval, file.Interval)
+	fromFile(flags, "policy", &o.PolicyPath, file.Policy)
+	// An inline secret in the file applies only when no file of it is named.
 	if p.BearerTokenFile == "" {
 		p.BearerToken = fp.BearerToken
 	}
-	if !changed("prometheus-basic-auth-user") && fp.BasicAuthUser != "" {
-		p.BasicAuthUser = fp.BasicAuthUser
-	}
-	if !changed("prometheus-basic-auth-password-file") && fp.BasicAuthPasswordFile != "" {
-		p.BasicAuthPasswordFile = fp.BasicAuthPasswordFile
-	}
 	if p.BasicAuthPasswordFile == "" {
 		p.BasicAuthPassword = fp.BasicAuthPassword
-	}
-	if !changed("prometheus-ca-file") && fp.CAFile != "" {
-		p.CAFile = fp.CAFile
-	}
-	if !changed("prometheus-insecure-skip-tls-verify") && fp.InsecureSkipTLSVerify {
-		p.InsecureSkipTLSVerify = true
-	}
-	if !changed("prometheus-timeout") && fp.Timeout > 0 {
-		p.Timeout = fp.Timeout
-	}
-	if !changed("prometheus-range") && fp.Range > 0 {
-		p.Range = fp.Range
 	}
 	p.Queries = fp.Queries
 	p.Headers = map[string]string{}
@@ -145,13 +132,16 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 		}
 		p.Headers[strings.TrimSpace(k)] = v
 	}
-	if !changed("interval") && file.Interval > 0 {
-		o.Interval = file.Interval
-	}
-	if !changed("policy") && file.Policy != "" {
-		o.PolicyPath = file.Policy
-	}
 	return nil
+}
+
+// fromFile sets *dst to the config file's value v when the flag was not
+// given on the command line and the file sets it (v is not zero).
+func fromFile[T comparable](flags *pflag.FlagSet, flag string, dst *T, v T) {
+	var zero T
+	if !flags.Changed(flag) && v != zero {
+		*dst = v
+	}
 }
 
 // parseDeploymentArg accepts NAME, deploy/NAME, deployment/NAME,
