@@ -67,7 +67,7 @@ func TestWithControllers(t *testing.T) {
 			t.Errorf("spec.replicas = %d, want 3", *d.Spec.Replicas)
 		}
 		wantLastScale(t, d, core.LastScale{Direction: core.DirectionUp, From: 2, To: 3, By: "alice@laptop", Reason: "cpu 85 %"})
-		eventually(t, time.Minute, "3 pods Ready", func(ctx context.Context) error {
+		testenv.Eventually(t, time.Minute, "3 pods Ready", func(ctx context.Context) error {
 			st, err := c.State(ctx)
 			if err != nil {
 				return err
@@ -97,12 +97,7 @@ func TestWithControllers(t *testing.T) {
 		createHPA(t, admin, ns, 2, 6)
 		c, _ := startConsole(t, kube, ns, "", "alice@laptop")
 		ctx := testContext(t)
-		eventually(t, 30*time.Second, "the HPA in the cache", func(ctx context.Context) error {
-			if st, err := c.State(ctx); err != nil || st.HPA == nil {
-				return fmt.Errorf("no HPA yet (%v)", err)
-			}
-			return nil
-		})
+		waitForHPA(t, c)
 
 		st := state(t, c)
 		res, err := c.Scale(ctx, core.ScaleRequest{From: 2, To: 4, ResourceVersion: st.ResourceVersion, Reason: "qps"})
@@ -151,12 +146,7 @@ func TestWithControllers(t *testing.T) {
 		createHPA(t, admin, ns, 2, 6)
 		c, _ := startConsole(t, kube, ns, "", "alice@laptop")
 		ctx := testContext(t)
-		eventually(t, 30*time.Second, "the HPA in the cache", func(ctx context.Context) error {
-			if st, err := c.State(ctx); err != nil || st.HPA == nil {
-				return fmt.Errorf("no HPA yet (%v)", err)
-			}
-			return nil
-		})
+		waitForHPA(t, c)
 		if _, err := c.Pin(ctx, core.PinRequest{Replicas: 5, Reason: "launch"}); err != nil {
 			t.Fatalf("Pin 5: %v", err)
 		}
@@ -165,7 +155,7 @@ func TestWithControllers(t *testing.T) {
 			t.Errorf("pinned HPA = %d..%d %v, want 5..5 with pinned-from 2..6", *h.Spec.MinReplicas, h.Spec.MaxReplicas, h.Annotations)
 		}
 		wantReplicas(t, admin, ns, 5, "the HPA holds the pin")
-		eventually(t, 30*time.Second, "the pin in the cache", func(ctx context.Context) error {
+		testenv.Eventually(t, 30*time.Second, "the pin in the cache", func(ctx context.Context) error {
 			st, err := c.State(ctx)
 			if err != nil || !st.HPA.Pinned() || *st.HPA.PinnedFrom != (core.Bounds{Min: 2, Max: 6}) {
 				return fmt.Errorf("state HPA %+v (%v)", st.HPA, err)
@@ -191,7 +181,7 @@ func TestWithControllers(t *testing.T) {
 		}
 		c, _ := startConsole(t, kube, ns, "", "alice@laptop")
 		ctx := testContext(t)
-		eventually(t, 30*time.Second, "duckdb-config in the cache", func(ctx context.Context) error {
+		testenv.Eventually(t, 30*time.Second, "duckdb-config in the cache", func(ctx context.Context) error {
 			if st, err := c.State(ctx); err != nil || st.DuckDB == nil {
 				return fmt.Errorf("no duckdb settings yet (%v)", err)
 			}
@@ -220,7 +210,7 @@ func TestWithControllers(t *testing.T) {
 		if d.Spec.Template.Annotations[k8s.AnnotationRestartedAt] == "" || d.Generation != gen+1 {
 			t.Errorf("pod template annotations %v, generation %d → %d; want restartedAt set, one new generation", d.Spec.Template.Annotations, gen, d.Generation)
 		}
-		eventually(t, time.Minute, "the Deployment controller rolls out a new ReplicaSet", func(ctx context.Context) error {
+		testenv.Eventually(t, time.Minute, "the Deployment controller rolls out a new ReplicaSet", func(ctx context.Context) error {
 			rss, err := admin.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=" + depName})
 			if err != nil {
 				return err
@@ -384,7 +374,7 @@ func TestAgainstKubeAPIServer(t *testing.T) {
 			oa.ConfigMap != want.ConfigMap || oa.Restart != want.Restart || oa.Lease != want.Lease || oa.Events != want.Events || len(oa.Missing) != 0 {
 			t.Errorf("operator Access = %+v, want every write", oa)
 		}
-		eventually(t, 30*time.Second, "HPA and ConfigMap in the operator's cache", func(ctx context.Context) error {
+		testenv.Eventually(t, 30*time.Second, "HPA and ConfigMap in the operator's cache", func(ctx context.Context) error {
 			if st, err := operator.State(ctx); err != nil || st.HPA == nil || st.DuckDB == nil {
 				return fmt.Errorf("not yet (%v)", err)
 			}
@@ -418,7 +408,7 @@ func TestAgainstKubeAPIServer(t *testing.T) {
 		if err := admin.AutoscalingV2().HorizontalPodAutoscalers(ns).Delete(ctx, hpaName, metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 30*time.Second, "the HPA gone from the cache", func(ctx context.Context) error {
+		testenv.Eventually(t, 30*time.Second, "the HPA gone from the cache", func(ctx context.Context) error {
 			if st, err := operator.State(ctx); err != nil || st.HPA != nil {
 				return fmt.Errorf("HPA still there (%v)", err)
 			}
@@ -489,7 +479,7 @@ func TestAgainstKubeAPIServer(t *testing.T) {
 			t.Fatalf("create VPA: %v", err)
 		}
 		c, _ := startConsoleWith(t, kube, ns, "", "alice@laptop", dyn)
-		eventually(t, 30*time.Second, "the VPA recommendation", func(ctx context.Context) error {
+		testenv.Eventually(t, 30*time.Second, "the VPA recommendation", func(ctx context.Context) error {
 			st, err := c.State(ctx)
 			if err != nil || st.VPA == nil {
 				return fmt.Errorf("no VPA yet (%v)", err)
@@ -571,7 +561,7 @@ func TestAgainstKubeAPIServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		began := time.Now()
-		eventually(t, 90*time.Second, "the resumed watch shows 4 replicas", func(ctx context.Context) error {
+		testenv.Eventually(t, 90*time.Second, "the resumed watch shows 4 replicas", func(ctx context.Context) error {
 			st, err := c.State(ctx)
 			if err != nil || st.Replicas != 4 {
 				return fmt.Errorf("state replicas %d (%v)", st.Replicas, err)
@@ -721,7 +711,7 @@ func getHPA(t *testing.T, c kubernetes.Interface, ns string) *autoscalingv2.Hori
 // wantReplicas waits until the Deployment's spec.replicas is n.
 func wantReplicas(t *testing.T, c kubernetes.Interface, ns string, n int32, what string) {
 	t.Helper()
-	eventually(t, time.Minute, what, func(ctx context.Context) error {
+	testenv.Eventually(t, time.Minute, what, func(ctx context.Context) error {
 		d, err := c.AppsV1().Deployments(ns).Get(ctx, depName, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -754,7 +744,7 @@ func wantLastScale(t *testing.T, d *appsv1.Deployment, want core.LastScale) {
 // wantEvents waits until the console's Events are exactly reasons, in order.
 func wantEvents(t *testing.T, c *k8s.Client, reasons ...string) {
 	t.Helper()
-	eventually(t, 30*time.Second, "events "+strings.Join(reasons, ", "), func(ctx context.Context) error {
+	testenv.Eventually(t, 30*time.Second, "events "+strings.Join(reasons, ", "), func(ctx context.Context) error {
 		evs, err := c.Events(ctx, time.Time{})
 		if err != nil {
 			return err
@@ -820,23 +810,6 @@ func nextStatus(t *testing.T, ch <-chan core.LeaseStatus) core.LeaseStatus {
 	return core.LeaseStatus{}
 }
 
-func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for {
-		err := cond(ctx)
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not true after %s: %v", what, timeout, err)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
 // applyRBAC creates deploy/rbac.yaml's Roles in ns and binds the token
 // users viewer and operator to them.
 func applyRBAC(t *testing.T, c kubernetes.Interface, ns string) {
@@ -900,8 +873,19 @@ func installVPACRD(t *testing.T, dyn dynamic.Interface) {
 	if _, err := dyn.Resource(crdGVR).Create(ctx, crd, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatalf("create VPA CRD: %v", err)
 	}
-	eventually(t, time.Minute, "the VPA CRD established", func(ctx context.Context) error {
+	testenv.Eventually(t, time.Minute, "the VPA CRD established", func(ctx context.Context) error {
 		_, err := dyn.Resource(schema.GroupVersionResource{Group: "autoscaling.k8s.io", Version: "v1", Resource: "verticalpodautoscalers"}).List(ctx, metav1.ListOptions{})
 		return err
+	})
+}
+
+// waitForHPA waits until the console's watch cache holds the HPA.
+func waitForHPA(t *testing.T, c *k8s.Client) {
+	t.Helper()
+	testenv.Eventually(t, 30*time.Second, "the HPA in the cache", func(ctx context.Context) error {
+		if st, err := c.State(ctx); err != nil || st.HPA == nil {
+			return fmt.Errorf("no HPA yet (%v)", err)
+		}
+		return nil
 	})
 }

@@ -22,25 +22,6 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// eventually polls cond every 200 ms until it returns nil or timeout passes,
-// then fails with cond's last error.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for {
-		err := cond(ctx)
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not true after %s: %v", what, timeout, err)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
 func deployment(name string, replicas int32) *appsv1.Deployment {
 	labels := map[string]string{"app": name}
 	return &appsv1.Deployment{
@@ -120,7 +101,7 @@ func TestKubeRunsDeploymentAndHPA(t *testing.T) {
 		t.Fatal(err)
 	}
 	began = time.Now()
-	eventually(t, time.Minute, "2 pods Running and Ready", wantReadyPods(c, ns, "kimiclaw-db", 2))
+	Eventually(t, time.Minute, "2 pods Running and Ready", wantReadyPods(c, ns, "kimiclaw-db", 2))
 	t.Logf("Deployment with 2 replicas Ready in %s", time.Since(began).Round(time.Millisecond))
 
 	hpa := &autoscalingv2.HorizontalPodAutoscaler{
@@ -135,7 +116,7 @@ func TestKubeRunsDeploymentAndHPA(t *testing.T) {
 		t.Fatal(err)
 	}
 	began = time.Now()
-	eventually(t, time.Minute, "HPA raises the Deployment to minReplicas 3", wantReadyPods(c, ns, "kimiclaw-db", 3))
+	Eventually(t, time.Minute, "HPA raises the Deployment to minReplicas 3", wantReadyPods(c, ns, "kimiclaw-db", 3))
 	t.Logf("HPA scaled 2 -> 3 Ready pods in %s", time.Since(began).Round(time.Millisecond))
 
 	// Scaling down deletes pods; with no kubelet, kwok's pod-delete stage
@@ -151,7 +132,7 @@ func TestKubeRunsDeploymentAndHPA(t *testing.T) {
 	if _, err := c.AppsV1().Deployments(ns).UpdateScale(ctx, "kimiclaw-db", scale, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, "scale down to 1 pod, the others gone", func(ctx context.Context) error {
+	Eventually(t, time.Minute, "scale down to 1 pod, the others gone", func(ctx context.Context) error {
 		pods, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=kimiclaw-db"})
 		if err != nil {
 			return err
@@ -197,7 +178,7 @@ func TestKubeUsersAndRBAC(t *testing.T) {
 	if _, err := admin.RbacV1().RoleBindings(metav1.NamespaceDefault).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "viewer lists Deployments once bound", func(ctx context.Context) error {
+	Eventually(t, 30*time.Second, "viewer lists Deployments once bound", func(ctx context.Context) error {
 		list, err := viewer.AppsV1().Deployments(metav1.NamespaceDefault).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return err

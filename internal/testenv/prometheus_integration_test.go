@@ -57,7 +57,7 @@ func TestPrometheusScrapesExporter(t *testing.T) {
 	query := `kimiclaw_active_connections{namespace="default",pod="kimiclaw-db-0"}`
 	waitValue := func(want float64) {
 		t.Helper()
-		eventually(t, 30*time.Second, query+" = "+fmt.Sprint(want), func(ctx context.Context) error {
+		Eventually(t, 30*time.Second, query+" = "+fmt.Sprint(want), func(ctx context.Context) error {
 			got, err := queryValue(ctx, q, query)
 			if err != nil {
 				return err
@@ -83,7 +83,7 @@ func TestPrometheusScrapesExporter(t *testing.T) {
 	prom.Restart()
 	waitValue(7)
 	// The samples scraped before the kill survived it (WAL replay).
-	eventually(t, 30*time.Second, "the value 42 from before the kill", func(ctx context.Context) error {
+	Eventually(t, 30*time.Second, "the value 42 from before the kill", func(ctx context.Context) error {
 		got, err := queryValue(ctx, q, `max_over_time(`+query+`[10m])`)
 		if err != nil {
 			return err
