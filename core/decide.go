@@ -41,9 +41,13 @@ import (
 //  5. Bounds: Normalize clamps to [MinReplicas, MaxReplicas] (upstream does
 //     this inside the rate step; a current count already outside the bounds
 //     goes straight to the nearest bound).
-//  6. Cooldown: a change in a direction the cooldown blocks keeps Target at
-//     Current, with Proposed showing what waits and the time left; a human's
-//     explicit BypassCooldown lets it through with ReasonCooldownBypassed.
+//  6. Cooldown (see Cooldown): a change in a direction the cooldown blocks
+//     keeps Target at Current, with Proposed showing what waits and the time
+//     left; a human's explicit BypassCooldown lets it through with
+//     ReasonCooldownBypassed. A scale-up within the window of a recorded
+//     scale-down the replicas do not show yet (still at or above its From,
+//     as when an HPA keeps them up) goes through with
+//     ReasonCooldownScaleDownPending.
 //
 // With Input.Override > 0 steps 2–5 are replaced by the human's number,
 // which must lie inside the bounds (else ReasonOverrideInvalid and nothing
@@ -97,7 +101,7 @@ func decide(in *Input, now time.Time) Decision {
 		d.AutoApplyWhy = "the input is invalid: " + err.Error()
 		return d
 	}
-	d.Cooldown = Cooldown(in.Policy.Cooldown, in.LastScale, now)
+	d.Cooldown = Cooldown(in.Policy.Cooldown, in.LastScale, in.Current, now)
 
 	// Step 1. The views live on the stack for the policies of up to four
 	// metrics (every metric kimiscale knows).
@@ -487,6 +491,8 @@ func applyCooldown(in *Input, d *Decision, target int32) {
 	}
 	d.Target = target
 	switch {
+	case dir == DirectionUp && d.Cooldown.Pending:
+		d.Reasons = append(d.Reasons, pendingReason(in, d.Cooldown, in.SkipExplanation))
 	case d.Cooldown.Allows(dir):
 	case in.SkipExplanation:
 		code := ReasonCooldownBypassed
@@ -542,6 +548,29 @@ func applyCooldown(in *Input, d *Decision, target int32) {
 	default:
 		d.Action = ActionMaintain
 	}
+}
+
+// pendingReason says that the recorded scale-down, which the replicas do
+// not show, lets the scale-up through.
+func pendingReason(in *Input, c CooldownStatus, quiet bool) Reason {
+	if quiet {
+		return Reason{Code: ReasonCooldownScaleDownPending}
+	}
+	last := in.LastScale
+	var buf [192]byte
+	b := append(buf[:0], "the scale-down from "...)
+	b = strconv.AppendInt(b, int64(last.From), 10)
+	b = append(b, " to "...)
+	b = strconv.AppendInt(b, int64(last.To), 10)
+	b = append(b, " recorded at "...)
+	b = last.At.UTC().AppendFormat(b, time.TimeOnly)
+	b = append(b, " has not happened ("...)
+	b = strconv.AppendInt(b, int64(in.Current), 10)
+	b = append(b, " replicas run), so it does not block a scale-up; it would until "...)
+	b = c.Until.UTC().AppendFormat(b, time.TimeOnly)
+	b = append(b, " once the replicas fall below "...)
+	b = strconv.AppendInt(b, int64(last.From), 10)
+	return Reason{Code: ReasonCooldownScaleDownPending, Message: string(b)}
 }
 
 // decideOverride replaces steps 2–5 by the human's number.

@@ -534,12 +534,18 @@ func TestDecideCooldown(t *testing.T) {
 	down := func(ago time.Duration) *LastScale {
 		return &LastScale{At: t0.Add(-ago), Direction: DirectionDown, From: 4, To: 3}
 	}
+	// hpaDown is a scale-down through the HPA: minReplicas lowered so
+	// the HPA may go from 8 to 5; the Deployment is left to the HPA.
+	hpaDown := func(ago time.Duration) *LastScale {
+		return &LastScale{At: t0.Add(-ago), Direction: DirectionDown, From: 8, To: 5}
+	}
 	low := [4]float64{0.1, 0.1, 100, 100}
 	high := [4]float64{0.9, 0.5, 5000, 5000}
 	tests := []struct {
 		name     string
 		load     [4]float64
 		last     *LastScale
+		current  int32 // replicas (and ready); 0 is seedInput's 3
 		bypass   bool
 		want     int32
 		proposed int32
@@ -552,10 +558,23 @@ func TestDecideCooldown(t *testing.T) {
 		{name: "10m00s after a down: up allowed", load: high, last: down(10 * time.Minute), want: 4, proposed: 4, code: ReasonCPUAboveThreshold},
 		{name: "1m after a down: another down allowed", load: low, last: down(time.Minute), want: 2, proposed: 2, code: ReasonAllBelowThreshold},
 		{name: "bypass lets a blocked up through", load: high, last: down(time.Minute), bypass: true, want: 4, proposed: 4, code: ReasonCooldownBypassed},
+		{name: "HPA down not taken effect (8 run, from 8): up allowed", load: high, last: hpaDown(time.Minute), current: 8, want: 9, proposed: 9, code: ReasonCooldownScaleDownPending},
+		{name: "HPA down not taken effect (9 run, from 8): up allowed", load: high, last: hpaDown(9 * time.Minute), current: 9, want: 10, proposed: 10, code: ReasonCooldownScaleDownPending},
+		{name: "HPA down partly taken effect (7 run, from 8): up blocked", load: high, last: hpaDown(time.Minute), current: 7, want: 7, proposed: 8, code: ReasonCooldownAfterScaleDown},
+		{name: "HPA down taken effect (5 run): up blocked", load: high, last: hpaDown(time.Minute), current: 5, want: 5, proposed: 6, code: ReasonCooldownAfterScaleDown},
+		{name: "direct down (3 run, from 4): up blocked as before", load: high, last: down(time.Minute), current: 3, want: 3, proposed: 4, code: ReasonCooldownAfterScaleDown},
+		{name: "HPA down not taken effect: another down allowed", load: low, last: hpaDown(time.Minute), current: 8, want: 7, proposed: 7, code: ReasonAllBelowThreshold},
+		{
+			name: "up record not taken effect (3 run, 3 → 4): down still blocked", load: low, current: 3, want: 3, proposed: 2, code: ReasonCooldownAfterScaleUp,
+			last: &LastScale{At: t0.Add(-time.Minute), Direction: DirectionUp, From: 3, To: 4},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := seedInput(tc.load[0], tc.load[1], tc.load[2], tc.load[3])
+			if tc.current != 0 {
+				in.Current, in.Ready = tc.current, tc.current
+			}
 			in.LastScale, in.BypassCooldown = tc.last, tc.bypass
 			d := Decide(in, t0)
 			if d.Target != tc.want || d.Proposed != tc.proposed || !d.Has(tc.code) {
@@ -564,6 +583,84 @@ func TestDecideCooldown(t *testing.T) {
 			}
 			if d.Target == d.Current && d.Action != ActionMaintain {
 				t.Errorf("blocked Decide().Action = %s, want maintain", d.Action)
+			}
+		})
+	}
+}
+
+// TestDecideScaleDownNotSeen is the 3 a.m. case: at 03:00 kimiscale lowered
+// the HPA's minReplicas for a scale-down from 8 to 5, the HPA's own metrics
+// kept 8 replicas, and at 03:01 the load rises: the scale-up goes through,
+// with a reason that says why the cooldown does not hold it. Once the
+// replicas fall below 8 the window from 03:00 applies.
+func TestDecideScaleDownNotSeen(t *testing.T) {
+	at3 := time.Date(2025, 1, 1, 3, 0, 0, 0, time.UTC)
+	now := at3.Add(time.Minute)
+	input := func(current int32) Input {
+		in := seedInput(0.9, 0.5, 5000, 5000)
+		in.Snapshot.At = now
+		for m, r := range in.Snapshot.Readings {
+			r.At = now
+			in.Snapshot.Readings[m] = r
+		}
+		in.Current, in.Ready = current, current
+		in.LastScale = &LastScale{At: at3, Direction: DirectionDown, From: 8, To: 5, By: "alice@laptop", Reason: "AllBelowThreshold"}
+		return in
+	}
+	// 5000 per replica whatever the replicas: seedInput's totals are for
+	// 3 replicas, so per replica they are 15000/current.
+	metrics := func(current int32) map[Metric]MetricStatus {
+		m := seedMetrics(0.9, 0.5, 5000, 5000)
+		for _, k := range []Metric{MetricQPS, MetricConnections} {
+			s := m[k]
+			s.Value = 15000 / float64(current)
+			m[k] = s
+		}
+		return m
+	}
+	cpuUp := Reason{Code: ReasonCPUAboveThreshold, Message: "CPU 90.0% is above the 70% scale-up threshold (+1)"}
+	tests := []struct {
+		name    string
+		current int32
+		want    Decision
+	}{
+		{
+			name: "8 replicas run: the scale-down has not happened, the scale-up goes", current: 8,
+			want: Decision{
+				At: now, Action: ActionScaleUp, Current: 8, Target: 9, Proposed: 9,
+				Reasons: []Reason{cpuUp, {Code: ReasonCooldownScaleDownPending,
+					Message: "the scale-down from 8 to 5 recorded at 03:00:00 has not happened (8 replicas run), so it does not block a scale-up; " +
+						"it would until 03:10:00 once the replicas fall below 8"}},
+				Metrics:  metrics(8),
+				Cooldown: CooldownStatus{Blocks: DirectionNone, Total: 10 * time.Minute, Until: at3.Add(10 * time.Minute), Pending: true},
+				// CPU 90 % at a 70 % target: ceil(8 × 0.9/0.7) = 11, clamped to 10.
+				HPADesired:        10,
+				Recommendation:    Recommendation{At: now, Replicas: 9},
+				HPARecommendation: Recommendation{At: now, Replicas: 11},
+				AutoApply:         true,
+			},
+		},
+		{
+			name: "7 replicas run: the scale-down has begun, the scale-up waits", current: 7,
+			want: Decision{
+				At: now, Action: ActionMaintain, Current: 7, Target: 7, Proposed: 8,
+				Reasons: []Reason{cpuUp, {Code: ReasonCooldownAfterScaleDown,
+					Message: "scale-up to 8 blocked: within 10m of the scale-down at 03:00:00 (9m left)"}},
+				Metrics:  metrics(7),
+				Cooldown: CooldownStatus{Blocks: DirectionUp, Remaining: 9 * time.Minute, Total: 10 * time.Minute, Until: at3.Add(10 * time.Minute)},
+				// ceil(7 × 0.9/0.7) = 9.
+				HPADesired:        9,
+				Recommendation:    Recommendation{At: now, Replicas: 8},
+				HPARecommendation: Recommendation{At: now, Replicas: 9},
+				AutoApplyWhy:      "the cooldown holds the proposal",
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Decide(input(tc.current), now)
+			if diff := cmp.Diff(tc.want, got, decisionOpts); diff != "" {
+				t.Errorf("Decide() (-want +got):\n%s", diff)
 			}
 		})
 	}

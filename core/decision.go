@@ -42,6 +42,9 @@ const (
 	ReasonOverrideInvalid        ReasonCode = "OverrideInvalid"     // override outside the bounds: refused
 	ReasonInvalidInput           ReasonCode = "InvalidInput"        // Decide's input is inconsistent: hold
 	ReasonForecastUnavailable    ReasonCode = "ForecastUnavailable" // the forecast model failed; rules still apply
+	// ReasonCooldownScaleDownPending says a recorded scale-down the replicas
+	// do not show yet does not block this scale-up.
+	ReasonCooldownScaleDownPending ReasonCode = "CooldownScaleDownPending"
 )
 
 // Reason is one step's verdict: a code and a sentence for humans.
@@ -146,6 +149,11 @@ type CooldownStatus struct {
 	Total     time.Duration `json:"-"` // the full window, for a progress bar
 	Until     time.Time     `json:"-"`
 	Bypassed  bool          `json:"bypassed,omitempty"`
+	// Pending is set while the last scale is a scale-down the replicas do
+	// not show yet (they are still at or above its From; see Cooldown):
+	// Blocks is none and Remaining zero, and Total and Until are the window
+	// it blocks scale-ups within once the replicas fall below its From.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Decision is the result of Decide.
