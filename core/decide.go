@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,10 +15,13 @@ import (
 // function below, and every step that changes or blocks the result adds a
 // Reason (a code and a sentence):
 //
-//  0. Input: an inconsistent input (negative counts, no poll interval, an
-//     unknown metric, min > max, ...) holds with ReasonInvalidInput naming
-//     the field; a Deployment at 0 replicas holds (autoscaling is off, as the
-//     HPA treats it).
+//  0. Input: each of Input.Warnings (a cluster record k8s could not read)
+//     adds a ReasonClusterStateWarning quoting it and pauses auto-apply;
+//     the decision itself goes on, for a human to approve. An inconsistent
+//     input (negative counts, no poll interval, an unknown metric,
+//     min > max, ...) holds with ReasonInvalidInput naming the field; a
+//     Deployment at 0 replicas holds (autoscaling is off, as the HPA treats
+//     it).
 //  1. Freshness: each metric of the policy is judged with Reading.Freshness
 //     at now, allowing StaleAfter poll intervals of age. Missing, NaN,
 //     infinite, failed or stale readings are unusable. With no usable metric
@@ -95,7 +99,11 @@ func decide(in *Input, now time.Time) Decision {
 	if !quiet {
 		d.Metrics = make(map[Metric]MetricStatus, len(in.Policy.Rules))
 	}
-	// Step 0.
+	// Step 0. The cluster state's warnings come first: they qualify
+	// everything after, whatever the outcome.
+	for _, w := range in.Warnings {
+		d.Reasons = append(d.Reasons, warningReason(w, quiet))
+	}
 	if err := validateInput(in); err != nil {
 		d.Reasons = append(d.Reasons, Reason{Code: ReasonInvalidInput, Message: err.Error()})
 		d.AutoApplyWhy = "the input is invalid: " + err.Error()
@@ -169,8 +177,47 @@ func decide(in *Input, now time.Time) Decision {
 
 	// Step 6.
 	applyCooldown(in, &d, target)
-	d.AutoApply, d.AutoApplyWhy = autoApply(&d, len(unusable) > 0)
+	d.AutoApply, d.AutoApplyWhy = autoApply(&d, len(unusable) > 0, in.Warnings)
 	return d
+}
+
+// warningReason is the reason for one cluster state warning, quoting it.
+func warningReason(w string, quiet bool) Reason {
+	if quiet {
+		return Reason{Code: ReasonClusterStateWarning}
+	}
+	return Reason{Code: ReasonClusterStateWarning,
+		Message: "the cluster state has a warning: \"" + w + "\"; auto-apply pauses until it is repaired (a human may still approve)"}
+}
+
+// warningsWhy is AutoApplyWhy for cluster state warnings: how many, and
+// the objects they name, short enough for the dashboard's badge.
+func warningsWhy(ws []string) string {
+	var subjects []string
+	for _, w := range ws {
+		if s := warningSubject(w); s != "" && !slices.Contains(subjects, s) {
+			subjects = append(subjects, s)
+		}
+	}
+	what := "a cluster state warning"
+	if len(ws) > 1 {
+		what = strconv.Itoa(len(ws)) + " cluster state warnings"
+	}
+	if len(subjects) > 0 {
+		what += " (" + strings.Join(subjects, ", ") + ")"
+	}
+	return what + ": auto-apply pauses until repaired"
+}
+
+// warningSubject is the object a warning names: the text before its first
+// colon ("deployment prod/kimiclaw-db"), as k8s writes them; "" when there
+// is no short one.
+func warningSubject(w string) string {
+	i := strings.Index(w, ": ")
+	if i <= 0 || i > 60 {
+		return ""
+	}
+	return w[:i]
 }
 
 // validateInput rejects an input Decide cannot reason about, naming the
@@ -591,8 +638,10 @@ func decideOverride(in *Input, d Decision) Decision {
 }
 
 // autoApply says whether auto-apply may make this change without a human.
-func autoApply(d *Decision, partial bool) (bool, string) {
+func autoApply(d *Decision, partial bool, warnings []string) (bool, string) {
 	switch {
+	case len(warnings) > 0:
+		return false, warningsWhy(warnings)
 	case partial:
 		return false, "a metric is unusable: auto-apply pauses until every metric is fresh"
 	case d.Cooldown.Bypassed:

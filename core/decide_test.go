@@ -666,6 +666,84 @@ func TestDecideScaleDownNotSeen(t *testing.T) {
 	}
 }
 
+// TestDecideClusterStateWarning: a cluster record k8s could not read
+// pauses auto-apply and says so in a reason quoting the warning; the
+// decision itself stands, for a human to approve.
+func TestDecideClusterStateWarning(t *testing.T) {
+	lastScaleWarning := `deployment prod/kimiclaw-db: parse kimiscale.kimiclaw.io/last-scale "{": unexpected end of JSON input; ` +
+		`the cooldown cannot see the last scale and does not apply until this is repaired: ` +
+		`remove it with kubectl annotate deployment/kimiclaw-db kimiscale.kimiclaw.io/last-scale- (the next scale writes a new one)`
+	originalMinWarning := `hpa prod/kimiclaw-hpa: parse kimiscale.kimiclaw.io/original-min-replicas "two": want a whole number of 1 or more; ` +
+		`its minReplicas before kimiscale moved it is unknown, so kimiscale will not move minReplicas`
+	quote := func(w string) Reason {
+		return Reason{Code: ReasonClusterStateWarning,
+			Message: `the cluster state has a warning: "` + w + `"; auto-apply pauses until it is repaired (a human may still approve)`}
+	}
+	cpuUp := Reason{Code: ReasonCPUAboveThreshold, Message: "CPU 74.0% is above the 70% scale-up threshold (+1)"}
+	scaleUp := func(why string, reasons ...Reason) Decision {
+		return Decision{
+			At: t0, Action: ActionScaleUp, Current: 3, Target: 4, Proposed: 4,
+			Reasons: append(reasons, cpuUp),
+			Metrics: seedMetrics(0.74, 0.5, 5000, 5000), Cooldown: noCooldown,
+			HPADesired:        3,
+			Recommendation:    Recommendation{At: t0, Replicas: 4},
+			HPARecommendation: Recommendation{At: t0, Replicas: 3},
+			AutoApply:         why == "", AutoApplyWhy: why,
+		}
+	}
+	tests := []struct {
+		name     string
+		warnings []string
+		want     Decision
+	}{
+		{name: "no warning: auto-apply may scale up", want: scaleUp("")},
+		{
+			name: "unreadable last-scale: the scale-up stands, auto-apply pauses", warnings: []string{lastScaleWarning},
+			want: scaleUp("a cluster state warning (deployment prod/kimiclaw-db): auto-apply pauses until repaired", quote(lastScaleWarning)),
+		},
+		{
+			name: "two warnings: one reason each, both objects named", warnings: []string{lastScaleWarning, originalMinWarning},
+			want: scaleUp("2 cluster state warnings (deployment prod/kimiclaw-db, hpa prod/kimiclaw-hpa): auto-apply pauses until repaired",
+				quote(lastScaleWarning), quote(originalMinWarning)),
+		},
+		{
+			name: "a warning without an object before its colon", warnings: []string{"something is off"},
+			want: scaleUp("a cluster state warning: auto-apply pauses until repaired", quote("something is off")),
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := seedInput(0.74, 0.5, 5000, 5000)
+			in.Warnings = tc.warnings
+			got := Decide(in, t0)
+			if diff := cmp.Diff(tc.want, got, decisionOpts); diff != "" {
+				t.Errorf("Decide() (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("every path carries the warning", func(t *testing.T) {
+		stale := seedInput(0.74, 0.5, 5000, 5000)
+		stale.Snapshot.Readings = map[Metric]Reading{}
+		zero := seedInput(0.74, 0.5, 5000, 5000)
+		zero.Current = 0
+		override := seedInput(0.74, 0.5, 5000, 5000)
+		override.Override = 6
+		partial := seedInput(0.74, 0.5, 5000, 5000)
+		delete(partial.Snapshot.Readings, MetricQPS)
+		quiet := seedInput(0.74, 0.5, 5000, 5000)
+		quiet.SkipExplanation = true
+		for name, in := range map[string]Input{"no metric": stale, "0 replicas": zero, "override": override, "partial": partial, "quiet": quiet} {
+			in.Warnings = []string{lastScaleWarning}
+			d := Decide(in, t0)
+			if d.AutoApply || d.AutoApplyWhy == "" || len(d.Reasons) == 0 || d.Reasons[0].Code != ReasonClusterStateWarning {
+				t.Errorf("%s: Decide() = auto %v (%q), reasons %v; want no auto-apply, a why, and ClusterStateWarning first",
+					name, d.AutoApply, d.AutoApplyWhy, d.Reasons)
+			}
+		}
+	})
+}
+
 func TestDecideOverride(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -45,6 +45,9 @@ const (
 	// ReasonCooldownScaleDownPending says a recorded scale-down the replicas
 	// do not show yet does not block this scale-up.
 	ReasonCooldownScaleDownPending ReasonCode = "CooldownScaleDownPending"
+	// ReasonClusterStateWarning says a cluster record is unreadable
+	// (Input.Warnings): auto-apply pauses, a human may still approve.
+	ReasonClusterStateWarning ReasonCode = "ClusterStateWarning"
 )
 
 // Reason is one step's verdict: a code and a sentence for humans.
@@ -100,6 +103,13 @@ type Input struct {
 	// BypassCooldown is set only when a human explicitly confirmed going
 	// through the cooldown; the Decision reports it.
 	BypassCooldown bool
+	// Warnings are the problems found reading the cluster
+	// (ClusterState.Warnings), one sentence each. Any warning pauses
+	// auto-apply and adds a ReasonClusterStateWarning quoting it: an
+	// unreadable last-scale record leaves the cooldown nothing to go on,
+	// and an unreadable HPA annotation leaves kimiscale's own bookkeeping
+	// unknown. The decision itself stands, for a human to approve.
+	Warnings []string
 	// SkipHPADesired leaves out the plain HPA's verdict beside the decision:
 	// Decision.HPADesired is 0 and Decision.HPARecommendation is zero (so
 	// ScaleHistory.Observe records none). Nothing else changes. For callers
@@ -179,8 +189,8 @@ type Decision struct {
 	// HPARecommendation is the plain HPA's pre-stabilization recommendation;
 	// ScaleHistory.Observe records it with Recommendation.
 	HPARecommendation Recommendation `json:"-"`
-	// AutoApply is false when auto-apply must pause (any metric unusable, or
-	// nothing to do); AutoApplyWhy says why.
+	// AutoApply is false when auto-apply must pause (any metric unusable, a
+	// cluster state warning, or nothing to do); AutoApplyWhy says why.
 	AutoApply    bool   `json:"autoApply"`
 	AutoApplyWhy string `json:"autoApplyWhy,omitempty"`
 }
