@@ -37,8 +37,6 @@ const (
 	e2eBudget = 90 * time.Second
 	// e2ePoll is how often the screen is captured while waiting.
 	e2ePoll = 200 * time.Millisecond
-	// e2eBuildTimeout bounds go build (a cold build links k8s.io).
-	e2eBuildTimeout = 5 * time.Minute
 	// e2eAttempts bounds the retries of a write refused because the demo's
 	// HPA changed the replicas between the key press and the write.
 	e2eAttempts = 6
@@ -61,12 +59,9 @@ const (
 )
 
 func TestE2EDemo(t *testing.T) {
-	tmuxPath, err := exec.LookPath("tmux")
-	if err != nil {
-		t.Fatalf("tmux not found on the PATH (%v): run make deps (hack/install-deps.sh installs tmux)", err)
-	}
+	tmuxPath := e2eTmux(t)
 	dir := t.TempDir()
-	bin := e2eBuild(t, dir)
+	bin := buildPlugin(t, dir, "v0.0.0-e2e", "e2e")
 
 	term := e2eStart(t, tmuxPath, dir, bin, "--demo")
 
@@ -342,33 +337,25 @@ func e2eCheckAudit(t *testing.T, path string, want [][2]int) {
 	}
 }
 
-// e2eBuild builds the plugin into dir.
-func e2eBuild(t *testing.T, dir string) string {
+// e2eTmux is tmux's path on the PATH.
+func e2eTmux(t testing.TB) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
+	p, err := exec.LookPath("tmux")
 	if err != nil {
-		t.Fatalf("go not found on the PATH: %v", err)
+		t.Fatalf("tmux not found on the PATH (%v): run make deps (hack/install-deps.sh installs tmux)", err)
 	}
-	bin := filepath.Join(dir, "kubectl-kimiscale")
-	ctx, cancel := context.WithTimeout(context.Background(), e2eBuildTimeout)
-	defer cancel()
-	start := time.Now()
-	out, err := exec.CommandContext(ctx, goBin, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	t.Logf("built %s in %s", bin, time.Since(start).Round(time.Millisecond))
-	return bin
+	return p
 }
 
 // e2eTerm is the tmux session the plugin runs in.
 type e2eTerm struct {
-	t      *testing.T
+	t      testing.TB
 	tmux   string
 	socket string
 	// socketPath is where tmux made the socket, removed in t.Cleanup.
 	socketPath string
 	env        []string
+	budget     time.Duration // waitFor's bound, from the start
 	deadline   time.Time
 	last       string // the last screen captured
 }
@@ -377,7 +364,7 @@ type e2eTerm struct {
 // e2eCols×e2eRows session running `sh -c 'BIN ARGS...; echo EXIT=$?;
 // sleep 5'`: HOME, XDG_* and TMPDIR under dir, TERM=xterm-256color, no
 // NO_COLOR. The server is killed in t.Cleanup.
-func e2eStart(t *testing.T, tmuxPath, dir, bin string, args ...string) *e2eTerm {
+func e2eStart(t testing.TB, tmuxPath, dir, bin string, args ...string) *e2eTerm {
 	t.Helper()
 	home := filepath.Join(dir, "home")
 	env := []string{
@@ -421,6 +408,7 @@ func e2eStart(t *testing.T, tmuxPath, dir, bin string, args ...string) *e2eTerm 
 	term := &e2eTerm{
 		t: t, tmux: tmuxPath, env: env,
 		socket:   fmt.Sprintf("kimiscale-e2e-%d", os.Getpid()),
+		budget:   e2eBudget,
 		deadline: time.Now().Add(e2eBudget),
 	}
 	t.Cleanup(func() {
@@ -500,7 +488,7 @@ func (term *e2eTerm) waitFor(what string, ok func(screen string) bool) string {
 			term.fatalf("waiting for %s: the program exited", what)
 		}
 		if time.Now().After(term.deadline) {
-			term.fatalf("waiting for %s: not on screen within the %s budget", what, e2eBudget)
+			term.fatalf("waiting for %s: not on screen within the %s budget", what, term.budget)
 		}
 		time.Sleep(e2ePoll)
 	}

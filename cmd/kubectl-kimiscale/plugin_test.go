@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -71,7 +72,7 @@ func (r toolResult) String() string {
 
 // run runs name with args in dir (empty: this directory) with exactly env,
 // bounded by timeout.
-func runTool(t *testing.T, timeout time.Duration, dir string, env []string, name string, args ...string) toolResult {
+func runTool(t testing.TB, timeout time.Duration, dir string, env []string, name string, args ...string) toolResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
@@ -88,7 +89,7 @@ func runTool(t *testing.T, timeout time.Duration, dir string, env []string, name
 }
 
 // mustRun is run that fails the test when the command fails.
-func mustRunTool(t *testing.T, timeout time.Duration, dir string, env []string, name string, args ...string) toolResult {
+func mustRunTool(t testing.TB, timeout time.Duration, dir string, env []string, name string, args ...string) toolResult {
 	t.Helper()
 	r := runTool(t, timeout, dir, env, name, args...)
 	if r.err != nil {
@@ -153,7 +154,7 @@ func kubectlVersion(t *testing.T, path string) (string, bool) {
 }
 
 // goCommand returns the go command that runs this test.
-func goCommand(t *testing.T) string {
+func goCommand(t testing.TB) string {
 	t.Helper()
 	p, err := exec.LookPath("go")
 	if err != nil {
@@ -162,16 +163,21 @@ func goCommand(t *testing.T) string {
 	return p
 }
 
-// buildPlugin builds this package into dir/kubectl-kimiscale with version
-// and commit set by -ldflags as the Makefile does, and writes the completion
-// helper beside it.
-func buildPlugin(t *testing.T, dir, version, commit string) {
+// buildPlugin builds this package into dir/kubectl-kimiscale as the
+// Makefile's build target does (static, CGO_ENABLED=0; version and commit
+// set by -ldflags), writes the completion helper beside it, and returns the
+// plugin's path.
+func buildPlugin(t testing.TB, dir, version, commit string) string {
 	t.Helper()
+	bin := filepath.Join(dir, "kubectl-kimiscale")
 	ldflags := fmt.Sprintf("-X main.version=%s -X main.commit=%s -X main.date=2026-01-02T03:04:05Z", version, commit)
-	mustRunTool(t, buildTimeout, "", os.Environ(), goCommand(t), "build", "-ldflags", ldflags, "-o", filepath.Join(dir, "kubectl-kimiscale"), ".")
+	began := time.Now()
+	mustRunTool(t, buildTimeout, "", envWith(os.Environ(), "CGO_ENABLED", "0"), goCommand(t), "build", "-ldflags", ldflags, "-o", bin, ".")
 	if err := os.WriteFile(filepath.Join(dir, "kubectl_complete-kimiscale"), []byte(completeHelper), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("built %s in %s", bin, time.Since(began).Round(time.Millisecond))
+	return bin
 }
 
 // pluginEnv is a minimal environment: PATH holds bins first, then kubectl's
@@ -379,6 +385,18 @@ func TestMakeInstall(t *testing.T) {
 		}
 		if fi.Mode().Perm()&0o111 == 0 {
 			t.Errorf("%s in GOBIN is not executable: %s", name, fi.Mode())
+		}
+	}
+	// Static, as kubectl and the release archives: no program interpreter
+	// (a cgo build asks for ld.so and exports every symbol).
+	f, err := elf.Open(filepath.Join(gobin, "kubectl-kimiscale"))
+	if err != nil {
+		t.Fatalf("make install's kubectl-kimiscale: %v", err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("make install's kubectl-kimiscale is dynamically linked (it has a PT_INTERP header); want static, CGO_ENABLED=0")
 		}
 	}
 	env := pluginEnv(t, kubectl, gobin)
