@@ -61,7 +61,13 @@ func wrap(s string, w, indent int) []string {
 	if len(out) <= 1 || indent == 0 {
 		return out
 	}
+	// The rest is the text after the first line, not its lines joined
+	// with spaces: a line broken after a hyphen ("auto-" "apply") would
+	// come back as "auto- apply".
 	rest := strings.Join(out[1:], " ")
+	if strings.HasPrefix(s, out[0]) {
+		rest = strings.TrimLeft(s[len(out[0]):], " ")
+	}
 	pad := strings.Repeat(" ", indent)
 	more := strings.Split(lipgloss.Wrap(rest, w-indent, " "), "\n")
 	for i := range more {
