@@ -179,3 +179,65 @@ func lastLogWith(m Model, s string) string {
 	}
 	return ""
 }
+
+// lastScaleWarning is the sentence k8s.Client.State writes for an
+// unreadable last-scale annotation.
+const lastScaleWarning = `deployment prod/kimiclaw-db: parse kimiscale.kimiclaw.io/last-scale "{": unexpected end of JSON input; ` +
+	`the cooldown cannot see the last scale and does not apply until this is repaired: ` +
+	`remove it with kubectl annotate deployment/kimiclaw-db kimiscale.kimiclaw.io/last-scale- (the next scale writes a new one)`
+
+// TestAutoApplyClusterStateWarning: with auto-apply on and a cluster record
+// unreadable, core.Decide's scale-up is not written, and the screen says
+// why at 80×24 (header badge, the warning under the action); once the
+// record is repaired the next poll applies.
+func TestAutoApplyClusterStateWarning(t *testing.T) {
+	r := newRig()
+	r.metrics.flat = r.metrics.vals // CPU 74% for a day: core.Decide wants a scale-up
+	r.cluster.state.Warnings = []string{lastScaleWarning}
+	m := held(t, keys(t, r.model(t, 80, 24, nil), "A", "y"))
+	if len(r.actuator.scales) != 0 {
+		t.Fatalf("auto-apply wrote %+v when the Lease arrived, while the last-scale record is unreadable", r.actuator.scales)
+	}
+	r.clk.Step(15 * time.Second)
+	m = send(t, m, m.pollCmd()())
+	d := m.decision
+	if d == nil || d.Target <= d.Current {
+		t.Fatalf("decision %+v: want a scale-up, or the test proves nothing", d)
+	}
+	if d.AutoApply || !d.Has(core.ReasonClusterStateWarning) {
+		t.Fatalf("decision AutoApply = %v, reasons %v; want false with ClusterStateWarning", d.AutoApply, d.Reasons)
+	}
+	if len(r.actuator.scales) != 0 {
+		t.Fatalf("auto-apply wrote %+v while the last-scale record is unreadable", r.actuator.scales)
+	}
+	screen := text(m)
+	for _, want := range []string{
+		"[! CLUSTER WARNING: see Decision]",
+		"[AUTO PAUSED: a cluster state warning",
+		"! ClusterStateWarning: the cluster",
+		`has a warning: "deployment`,
+		"kimiscale.kimiclaw.io/last-scale",
+	} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the 80×24 screen does not show %q:\n%s", want, screen)
+		}
+	}
+	// A human may still approve it.
+	m = keys(t, m, "a")
+	if m.dialog == nil || m.dialog.kind != dialogScale || m.dialog.scale.To != d.Target {
+		t.Fatalf("approve with a warning opened %+v, want the scale confirmation to %d", m.dialog, d.Target)
+	}
+	m = keys(t, m, "esc")
+
+	r.cluster.mu.Lock()
+	r.cluster.state.Warnings = nil
+	r.cluster.mu.Unlock()
+	r.clk.Step(15 * time.Second)
+	m = send(t, m, m.pollCmd()())
+	if len(r.actuator.scales) != 1 || !r.actuator.scales[0].Auto {
+		t.Fatalf("after the record is repaired: scales %+v, want one automatic write", r.actuator.scales)
+	}
+	if strings.Contains(text(m), "CLUSTER WARNING") {
+		t.Errorf("the badge stays after the warning is gone:\n%s", text(m))
+	}
+}

@@ -164,6 +164,7 @@ func (m *Model) decideAt(now time.Time) {
 		Scales:       m.scales,
 		LastScale:    m.state.LastScale,
 		PollInterval: m.deps.Interval,
+		Warnings:     m.state.Warnings,
 	}
 	d := m.decide(in, now)
 	m.scales.Observe(d)

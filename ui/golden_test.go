@@ -69,6 +69,20 @@ func heldByCooldown(in core.Input, now time.Time) core.Decision {
 	return d
 }
 
+// warned is scaleUp with each of in.Warnings quoted in a reason first and
+// auto-apply paused, as core.Decide does for cluster state warnings.
+func warned(in core.Input, now time.Time) core.Decision {
+	d := scaleUp(in, now)
+	var rs []core.Reason
+	for _, w := range in.Warnings {
+		rs = append(rs, core.Reason{Code: core.ReasonClusterStateWarning,
+			Message: `the cluster state has a warning: "` + w + `"; auto-apply pauses until it is repaired (a human may still approve)`})
+	}
+	d.Reasons = append(rs, d.Reasons...)
+	d.AutoApply, d.AutoApplyWhy = false, "a cluster state warning (deployment prod/kimiclaw-db): auto-apply pauses until repaired"
+	return d
+}
+
 // maintain is a decision with nothing to do.
 func maintain(in core.Input, now time.Time) core.Decision {
 	d := scaleUp(in, now)
@@ -114,6 +128,13 @@ func modes() []mode {
 			r.access.a = core.Access{Events: true, Missing: []string{"patch deployments", "patch horizontalpodautoscalers"}}
 		}},
 		{name: "auto", dec: maintain, after: func(t *testing.T, r *rig, m Model) Model {
+			m = send(t, m, press("A"))
+			m = send(t, m, press("y"))
+			return update(t, m, leaseMsg{gen: m.leaseGen, status: core.LeaseStatus{Held: true, Holder: "alice@laptop"}})
+		}},
+		{name: "warning", dec: warned, setup: func(r *rig) {
+			r.cluster.state.Warnings = []string{lastScaleWarning}
+		}, after: func(t *testing.T, r *rig, m Model) Model {
 			m = send(t, m, press("A"))
 			m = send(t, m, press("y"))
 			return update(t, m, leaseMsg{gen: m.leaseGen, status: core.LeaseStatus{Held: true, Holder: "alice@laptop"}})

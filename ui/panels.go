@@ -63,6 +63,21 @@ func decisionView(st *Styles, d *core.Decision, rejected bool, extraBlocks []str
 		target = fmt.Sprintf("%d → %d waits", d.Current, d.Proposed)
 	}
 	body := []string{actionText(st, *d, blocked) + "  " + st.Bold.Render(target)}
+	// A cluster state warning comes right under the action, where a small
+	// terminal still shows it: the decision rests on a record that could
+	// not be read, and auto-apply is paused for it. Its reason is not
+	// repeated in the list below.
+	for _, r := range d.Reasons {
+		if r.Code == core.ReasonClusterStateWarning {
+			for i, l := range wrap(string(r.Code)+": "+r.Message, w-2, 2) {
+				if i == 0 {
+					body = append(body, st.Warn.Render("! "+l))
+				} else {
+					body = append(body, st.Warn.Render("  "+l))
+				}
+			}
+		}
+	}
 	if rejected {
 		body = append(body, st.Warn.Render("✗ rejected by you: hidden until the decision changes"))
 	}
@@ -87,6 +102,9 @@ func decisionView(st *Styles, d *core.Decision, rejected bool, extraBlocks []str
 	}
 	body = append(body, st.Label.Render("reasons:"))
 	for _, r := range d.Reasons {
+		if r.Code == core.ReasonClusterStateWarning {
+			continue // shown under the action
+		}
 		code := st.Bold.Render(string(r.Code))
 		if limiting(r.Code) {
 			code = st.Warn.Render(string(r.Code))

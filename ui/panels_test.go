@@ -22,6 +22,8 @@ func TestPanelDecision(t *testing.T) {
 		Snapshot: core.Snapshot{Readings: map[core.Metric]core.Reading{core.MetricCPU: {Value: 0.74}, core.MetricMemory: {Value: 0.5},
 			core.MetricQPS: {Value: 21000}, core.MetricConnections: {Value: 9000}}},
 		LastScale: &core.LastScale{At: t0.Add(-3 * time.Minute)}}
+	warnedIn := in
+	warnedIn.Warnings = []string{lastScaleWarning}
 	st := DefaultStyles()
 	cases := map[string]struct {
 		d        *core.Decision
@@ -35,6 +37,7 @@ func TestPanelDecision(t *testing.T) {
 		"maintain": {d: new(maintain(in, t0))},
 		"rejected": {d: new(scaleUp(in, t0)), rejected: true},
 		"readonly": {d: new(scaleUp(in, t0)), extra: []string{"read-only", "Lease held by bob@ops"}},
+		"warning":  {d: new(warned(warnedIn, t0))},
 	}
 	_ = r
 	for name, tc := range cases {

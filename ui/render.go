@@ -243,9 +243,18 @@ func (m *Model) header() string {
 }
 
 // badges are the mode badges, each in brackets so it reads without colour.
+// A cluster state warning comes first, so that an 80-column header still
+// shows it; the Decision panel has the sentence.
 func (m *Model) badges() []string {
 	st := m.styles
 	var b []string
+	if m.state != nil && len(m.state.Warnings) > 0 {
+		what := "CLUSTER WARNING"
+		if n := len(m.state.Warnings); n > 1 {
+			what = fmt.Sprintf("%d CLUSTER WARNINGS", n)
+		}
+		b = append(b, st.BadgeWarn.Render("[! "+what+": see Decision]"))
+	}
 	switch {
 	case m.autoActive() && m.autoHeldWhy() != "":
 		b = append(b, st.BadgeWarn.Render("[AUTO PAUSED: "+m.autoHeldWhy()+"]"))
@@ -289,13 +298,13 @@ func (m *Model) badges() []string {
 }
 
 // autoPaused reports whether auto-apply is held back (rather than idle):
-// the decision forbids it while there is something to do or a metric is
-// unusable.
+// the decision forbids it while there is something to do, a metric is
+// unusable or a cluster record is unreadable.
 func autoPaused(d *core.Decision) bool {
 	if d == nil || d.AutoApply {
 		return false
 	}
-	if d.Target != d.Current || cooldownBlocked(*d) {
+	if d.Target != d.Current || cooldownBlocked(*d) || d.Has(core.ReasonClusterStateWarning) {
 		return true
 	}
 	for _, s := range d.Metrics {
