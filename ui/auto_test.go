@@ -241,3 +241,48 @@ func TestAutoApplyClusterStateWarning(t *testing.T) {
 		t.Errorf("the badge stays after the warning is gone:\n%s", text(m))
 	}
 }
+
+// TestCooldownScaleDownNotSeen: a scale-down through the HPA recorded a
+// minute ago (minReplicas lowered for 8 → 5) that the HPA never made does
+// not hold a scale-up: core.Decide lets it through, the cooldown panel says
+// why, and auto-apply writes it. Once the replicas are below 8 the same
+// record blocks, in the decision and in the countdown alike.
+func TestCooldownScaleDownNotSeen(t *testing.T) {
+	tests := []struct {
+		name     string
+		replicas int32
+		screen   string
+		writes   int
+	}{
+		{name: "8 run: not happened, scale-up applied", replicas: 8, screen: "scale-up open (8 run: the scale-down to 5 has not happened)", writes: 1},
+		{name: "7 run: happening, scale-up held", replicas: 7, screen: "scale-up blocked: 09:00 of 10:00 left", writes: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig()
+			r.metrics.flat = r.metrics.vals // CPU 74% for a day: core.Decide wants one more replica
+			s := &r.cluster.state
+			s.Replicas, s.ReadyReplicas = tc.replicas, tc.replicas
+			s.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 5, Max: 10}, CurrentReplicas: tc.replicas, DesiredReplicas: tc.replicas}
+			s.LastScale = &core.LastScale{At: t0.Add(-time.Minute), Direction: core.DirectionDown, From: 8, To: 5, By: "bob@ops", Reason: "AllBelowThreshold"}
+			m := r.model(t, 120, 40, nil)
+			d := m.decision
+			if d == nil || d.Proposed != tc.replicas+1 {
+				t.Fatalf("decision %+v: want a proposed scale-up to %d, or the test proves nothing", d, tc.replicas+1)
+			}
+			if got := d.Has(core.ReasonCooldownScaleDownPending); got != (tc.writes == 1) {
+				t.Errorf("decision reasons %v: CooldownScaleDownPending = %v, want %v", d.Reasons, got, tc.writes == 1)
+			}
+			if !strings.Contains(text(m), tc.screen) {
+				t.Errorf("the screen does not say %q:\n%s", tc.screen, text(m))
+			}
+			m = held(t, keys(t, m, "A", "y"))
+			if len(r.actuator.scales) != tc.writes {
+				t.Fatalf("auto-apply wrote %+v, want %d writes", r.actuator.scales, tc.writes)
+			}
+			if tc.writes == 1 && (r.actuator.scales[0].From != 8 || r.actuator.scales[0].To != 9 || !r.actuator.scales[0].Auto) {
+				t.Errorf("auto-apply wrote %+v, want an automatic 8 → 9", r.actuator.scales[0])
+			}
+		})
+	}
+}

@@ -143,9 +143,15 @@ func cooldownView(st *Styles, d *core.Decision, last *core.LastScale, now time.T
 	if c.Until.IsZero() {
 		remaining = c.Remaining
 	}
-	if c.Blocks == core.DirectionNone || c.Blocks == "" || remaining <= 0 {
+	switch {
+	case c.Pending && last != nil && d != nil && remaining > 0:
+		// The recorded scale-down has not happened (core.Cooldown): say
+		// why scale-ups are open, and when they would close.
+		body = append(body, st.OK.Render(fmt.Sprintf("scale-up open (%d run: the scale-down to %d has not happened); below %d it blocks until %s",
+			d.Current, last.To, last.From, c.Until.Format("15:04:05"))))
+	case c.Blocks == core.DirectionNone || c.Blocks == "" || remaining <= 0:
 		body = append(body, st.OK.Render("no cooldown: both directions open"))
-	} else {
+	default:
 		dir := "scale-up"
 		if c.Blocks == core.DirectionDown {
 			dir = "scale-down"

@@ -56,6 +56,9 @@ func TestPanelCooldown(t *testing.T) {
 	last := &core.LastScale{At: t0.Add(-3 * time.Minute), Direction: core.DirectionDown, From: 4, To: 3, By: "bob@ops", Reason: "AllBelowThreshold"}
 	up := &core.Decision{Cooldown: core.CooldownStatus{Blocks: core.DirectionUp, Total: 10 * time.Minute, Until: t0.Add(7 * time.Minute)}}
 	down := &core.Decision{Cooldown: core.CooldownStatus{Blocks: core.DirectionDown, Total: 5 * time.Minute, Until: t0.Add(90 * time.Second)}}
+	// An HPA scale-down 8 → 5 recorded 3m ago that the replicas do not show.
+	hpaLast := &core.LastScale{At: t0.Add(-3 * time.Minute), Direction: core.DirectionDown, From: 8, To: 5, By: "bob@ops", Reason: "AllBelowThreshold"}
+	pending := &core.Decision{Current: 8, Cooldown: core.CooldownStatus{Blocks: core.DirectionNone, Total: 10 * time.Minute, Until: t0.Add(7 * time.Minute), Pending: true}}
 	cases := map[string]struct {
 		d    *core.Decision
 		last *core.LastScale
@@ -66,6 +69,8 @@ func TestPanelCooldown(t *testing.T) {
 		"up_later":     {d: up, last: last, now: t0.Add(6*time.Minute + 30*time.Second)},
 		"up_over":      {d: up, last: last, now: t0.Add(8 * time.Minute)},
 		"down_blocked": {d: down, now: t0},
+		"pending":      {d: pending, last: hpaLast, now: t0},
+		"pending_over": {d: pending, last: hpaLast, now: t0.Add(8 * time.Minute)},
 	}
 	for name, tc := range cases {
 		for _, w := range panelWidths() {
