@@ -114,6 +114,7 @@ func (o *Options) status(ctx context.Context) (core.Status, error) {
 	d := core.Decide(core.Input{
 		Policy: deps.Policy, Current: state.Replicas, Ready: state.ReadyReplicas, Snapshot: snap,
 		History: hist, LastScale: state.LastScale, PollInterval: deps.Interval,
+		Warnings: state.Warnings,
 	}, now)
 	var rec *core.DuckDBSettings
 	if r, err := core.RecommendDuckDB(deps.Policy, state.Limits); err == nil {

@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/utils/ptr"
 
@@ -121,4 +122,23 @@ func TestStatusAgainstRealServers(t *testing.T) {
 	var ee *exitError
 	require.True(t, errors.As(runErr, &ee), "status exits with a code when it says to scale, got %v", runErr)
 	assert.Equal(t, exitScale, ee.code)
+
+	// An unreadable last-scale annotation (a hand edit) leaves the cooldown
+	// nothing to go on: status says so on stderr and as the decision's
+	// first reason, and the decision stands.
+	patch := []byte(`{"metadata":{"annotations":{"kimiscale.kimiclaw.io/last-scale":"{not json"}}}`)
+	_, err = client.AppsV1().Deployments(ns).Patch(ctx, "kimiclaw-db", types.MergePatchType, patch, metav1.PatchOptions{})
+	require.NoError(t, err)
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	cmd := NewCmd(streams)
+	cmd.SetArgs(args)
+	runErr = cmd.ExecuteContext(ctx)
+	require.True(t, errors.As(runErr, &ee), "status after the bad annotation: %v\n%s", runErr, errOut)
+	st = core.Status{}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &st), out.String())
+	assert.Contains(t, errOut.String(), "warning: deployment "+ns+"/kimiclaw-db: ")
+	require.NotEmpty(t, st.Reasons)
+	assert.Equal(t, core.ReasonClusterStateWarning, st.Reasons[0].Code)
+	assert.Contains(t, st.Reasons[0].Message, "kimiscale.kimiclaw.io/last-scale")
+	assert.Equal(t, core.ActionScaleUp, st.Action, "the decision stands; only auto-apply pauses")
 }
