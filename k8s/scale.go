@@ -377,7 +377,8 @@ func (c *Client) annotateLastScale(ctx context.Context, from, to int32, by, why 
 // the original bounds in the HPA's pinned-from annotation (in the same
 // request); pinning again keeps the first saved bounds. With req.Unpin it
 // restores the saved bounds and removes the annotation. The Deployment's
-// last-scale annotation records a pin that changes the replicas.
+// last-scale annotation records a pin, or an unpin, that changes the
+// replicas (the HPA brings them inside the new bounds).
 func (c *Client) Pin(ctx context.Context, req core.PinRequest) (core.ApplyResult, error) {
 	w := write{action: "pin", reason: ReasonPinned, by: c.by(req.By), why: req.Reason, request: req}
 	if req.Unpin {
@@ -476,9 +477,16 @@ func (c *Client) pin(ctx context.Context, req core.PinRequest, by string, start 
 		return res, nil
 	}
 	res.Applied = true
-	if !req.Unpin {
-		if d := c.cachedDeployment(); d != nil && replicas(d) != req.Replicas {
-			if err := c.annotateLastScale(ctx, replicas(d), req.Replicas, by, req.Reason); err != nil {
+	// The HPA brings the replicas inside the new bounds at its next sync: a
+	// pin, or an unpin whose restored bounds exclude the replicas now, is a
+	// scale, and the last-scale annotation records it for the cooldown.
+	if d := c.cachedDeployment(); d != nil {
+		from := replicas(d)
+		if to := min(max(from, after.Min), after.Max); to != from {
+			if req.Unpin {
+				res.Message += fmt.Sprintf("; the HPA moves %s from %d to %d replicas", c.name, from, to)
+			}
+			if err := c.annotateLastScale(ctx, from, to, by, req.Reason); err != nil {
 				c.log.Error("last-scale annotation", "err", err)
 				res.Message += "; the last-scale annotation was not written: " + err.Error()
 			}

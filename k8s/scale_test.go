@@ -3,6 +3,7 @@ package k8s
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -397,6 +398,44 @@ func TestPinAndUnpin(t *testing.T) {
 	}
 	if want := map[string]int{ReasonPinned: 2, ReasonUnpinned: 1, ReasonNotApplied: 2}; !cmp.Equal(reasons, want) {
 		t.Errorf("event reasons = %v, want %v", reasons, want)
+	}
+}
+
+// TestUnpinRecordsTheScaleItCauses: restoring bounds that exclude the
+// replicas now is a scale (the HPA moves them at its next sync), so the
+// cooldown must see it; restoring bounds that include them is not.
+func TestUnpinRecordsTheScaleItCauses(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		replicas int32
+		want     *core.LastScale // nil: no record written
+	}{
+		{"below the restored min", 4, &core.LastScale{Direction: core.DirectionUp, From: 4, To: 8}},
+		{"above the restored max", 12, &core.LastScale{Direction: core.DirectionDown, From: 12, To: 10}},
+		{"inside the restored bounds", 9, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHPA(tc.replicas, tc.replicas, tc.replicas)
+			h.Annotations = map[string]string{AnnotationPinnedFrom: `{"min":8,"max":10}`}
+			f := newFixture(t, nil, newDeployment(tc.replicas), h)
+			res, err := f.c.Pin(f.ctx, core.PinRequest{Unpin: true, Reason: "incident over"})
+			if err != nil || !res.Applied {
+				t.Fatalf("unpin = %+v, %v; want applied", res, err)
+			}
+			ls := f.lastScale(t)
+			if tc.want == nil {
+				if ls != nil {
+					t.Errorf("last-scale = %+v, want none", ls)
+				}
+				return
+			}
+			if ls == nil || ls.Direction != tc.want.Direction || ls.From != tc.want.From || ls.To != tc.want.To || ls.Reason != "incident over" {
+				t.Fatalf("last-scale = %+v, want %s %d → %d for incident over", ls, tc.want.Direction, tc.want.From, tc.want.To)
+			}
+			if want := fmt.Sprintf("the HPA moves kimiclaw-db from %d to %d replicas", tc.want.From, tc.want.To); !strings.Contains(res.Message, want) {
+				t.Errorf("message %q does not say %q", res.Message, want)
+			}
+		})
 	}
 }
 
