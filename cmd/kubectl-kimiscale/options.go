@@ -172,7 +172,7 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 		return fmt.Errorf("--prometheus-timeout %s: must be positive, e.g. 5s", o.Prometheus.Timeout)
 	case o.Prometheus.Range <= 0:
 		return fmt.Errorf("--prometheus-range %s: must be positive, e.g. 2m (at least 4 scrape intervals)", o.Prometheus.Range)
-	case o.Prometheus.URL != "" && o.Prometheus.Service != "":
+	case !o.Demo && o.Prometheus.URL != "" && o.Prometheus.Service != "":
 		return fmt.Errorf("--prometheus-url and --prometheus-service both set: give one (the service is reached through the API server)")
 	case o.Auto && o.ReadOnly:
 		return fmt.Errorf("--auto and --readonly contradict each other: auto-apply writes to the cluster")
@@ -182,12 +182,47 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 		return fmt.Errorf("--headless works only with --demo; for one decision from a cluster run: kubectl kimiscale status")
 	case !o.Demo && (changed("speed")):
 		return fmt.Errorf("--speed works only with --demo")
-	case o.Demo && (o.Prometheus.URL != "" || o.Prometheus.Service != ""):
-		return fmt.Errorf("--demo brings its own metrics: drop --prometheus-url/--prometheus-service")
-	case o.Demo && (changed("context") || changed("kubeconfig") || changed("cluster") || changed("server")):
-		return fmt.Errorf("--demo runs on an embedded cluster: drop --kubeconfig/--context/--cluster/--server")
+	case o.Demo:
+		if err := o.validateDemo(cmd.Flags()); err != nil {
+			return err
+		}
+	}
+	switch {
 	case o.Speed <= 0:
 		return fmt.Errorf("--speed %g: must be positive (simulated seconds per wall second, default 60)", o.Speed)
+	}
+	return nil
+}
+
+// demoNamespace is the namespace of the demo cluster's only Deployment,
+// defaultDeployment.
+const demoNamespace = "default"
+
+// validateDemo refuses what --demo cannot honour. The demo cluster holds
+// exactly Deployment default/kimiclaw-db and brings its own metrics: a
+// Deployment, a namespace, a kubeconfig or a Prometheus named with it would
+// otherwise be ignored, and the dashboard would show kimiclaw-db's data under
+// the name the user gave. Prometheus settings from the config file (not
+// flags) are ignored: the file describes the real cluster, and the demo must
+// run for a user who has one.
+func (o *Options) validateDemo(flags *pflag.FlagSet) error {
+	const has = "the demo cluster has one Deployment, " + demoNamespace + "/" + defaultDeployment
+	if o.Deployment != defaultDeployment {
+		return fmt.Errorf("deployment %q with --demo: %s; drop the argument or give %s", o.Deployment, has, defaultDeployment)
+	}
+	if ns := ptrValue(o.configFlags.Namespace); flags.Changed("namespace") && ns != demoNamespace {
+		return fmt.Errorf("--namespace %q with --demo: %s; drop -n or give -n %s", ns, has, demoNamespace)
+	}
+	kube := pflag.NewFlagSet("kubeconfig", pflag.ContinueOnError)
+	genericclioptions.NewConfigFlags(true).AddFlags(kube)
+	var refused []string
+	flags.Visit(func(f *pflag.Flag) { // changed flags, in lexical order
+		if f.Name != "namespace" && (kube.Lookup(f.Name) != nil || strings.HasPrefix(f.Name, "prometheus-")) {
+			refused = append(refused, "--"+f.Name)
+		}
+	})
+	if len(refused) > 0 {
+		return fmt.Errorf("--demo runs on an embedded cluster with its own metrics: drop %s (they choose or reach a real cluster or Prometheus)", strings.Join(refused, ", "))
 	}
 	return nil
 }

@@ -70,8 +70,6 @@ func TestContradictoryFlags(t *testing.T) {
 		{[]string{"--speed", "10"}, "--speed works only with --demo"},
 		{[]string{"--demo", "--speed", "0"}, "--speed 0: must be positive (simulated seconds per wall second, default 60)"},
 		{[]string{"--prometheus-url", "http://a", "--prometheus-service", "m/p:9090"}, "--prometheus-url and --prometheus-service both set: give one (the service is reached through the API server)"},
-		{[]string{"--demo", "--prometheus-url", "http://a"}, "--demo brings its own metrics: drop --prometheus-url/--prometheus-service"},
-		{[]string{"--demo", "--context", "prod"}, "--demo runs on an embedded cluster: drop --kubeconfig/--context/--cluster/--server"},
 		{[]string{"--interval", "0s"}, "--interval 0s: must be positive, e.g. 15s"},
 		{[]string{"--prometheus-header", "nonsense"}, `--prometheus-header "nonsense": want NAME=VALUE, e.g. X-Scope-OrgID=tenant`},
 		{[]string{"a", "b"}, "accepts at most 1 arg(s), received 2"},
@@ -80,6 +78,51 @@ func TestContradictoryFlags(t *testing.T) {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			_, _, err := run(t, tc.args...)
 			require.EqualError(t, err, tc.err)
+		})
+	}
+}
+
+// TestDemoRefusesWhatItCannotHonour: the demo cluster has only
+// default/kimiclaw-db and its own metrics; anything else given with --demo
+// is an error naming what the demo has, never the demo's data under another
+// name.
+func TestDemoRefusesWhatItCannotHonour(t *testing.T) {
+	const refused = " (they choose or reach a real cluster or Prometheus)"
+	tests := []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--demo", "deploy/foo"}, `deployment "foo" with --demo: the demo cluster has one Deployment, default/kimiclaw-db; drop the argument or give kimiclaw-db`},
+		{[]string{"--demo", "-n", "other"}, `--namespace "other" with --demo: the demo cluster has one Deployment, default/kimiclaw-db; drop -n or give -n default`},
+		{[]string{"status", "--demo", "deploy/other"}, `deployment "other" with --demo: the demo cluster has one Deployment, default/kimiclaw-db; drop the argument or give kimiclaw-db`},
+		{[]string{"status", "--demo", "--namespace=db"}, `--namespace "db" with --demo: the demo cluster has one Deployment, default/kimiclaw-db; drop -n or give -n default`},
+		{[]string{"--demo", "--context", "prod"}, "--demo runs on an embedded cluster with its own metrics: drop --context" + refused},
+		{[]string{"--demo", "--kubeconfig", "k", "--token", "t", "--server", "https://x"}, "--demo runs on an embedded cluster with its own metrics: drop --kubeconfig, --server, --token" + refused},
+		{[]string{"--demo", "--prometheus-url", "http://a"}, "--demo runs on an embedded cluster with its own metrics: drop --prometheus-url" + refused},
+		{[]string{"status", "--demo", "--prometheus-service", "m/p:9090", "--prometheus-timeout", "1s"}, "--demo runs on an embedded cluster with its own metrics: drop --prometheus-service, --prometheus-timeout" + refused},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, _, err := run(t, tc.args...)
+			require.EqualError(t, err, tc.err)
+		})
+	}
+}
+
+// TestDemoAcceptsItsOwnNames: the demo's own Deployment and namespace given
+// explicitly, and a config file that points at a real Prometheus, are fine
+// (the run then fails only for want of a terminal).
+func TestDemoAcceptsItsOwnNames(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("prometheus: {url: http://prom:9090, service: m/p:9090}\n"), 0o600))
+	for _, args := range [][]string{
+		{"--demo", "kimiclaw-db"},
+		{"--demo", "deploy/kimiclaw-db", "-n", "default"},
+		{"--demo", "--config", cfg},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			_, _, err := run(t, args...)
+			require.ErrorIs(t, err, errNoTTY)
 		})
 	}
 }

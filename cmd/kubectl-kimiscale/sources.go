@@ -229,16 +229,16 @@ func backfillFor(p core.Policy, interval time.Duration) time.Duration {
 // demoSources runs everything on the embedded demo cluster, through the
 // same k8s/ code a real cluster uses.
 func (o *Options) demoSources(deps ui.Deps) (*sources, error) {
-	d, err := demo.New(demo.Options{Speed: o.Speed, Namespace: "default", Deployment: o.Deployment})
+	d, err := demo.New(demo.Options{Speed: o.Speed, Namespace: demoNamespace, Deployment: o.Deployment})
 	if err != nil {
 		return nil, err
 	}
 	deps.Context = "demo"
-	deps.Namespace = "default"
+	deps.Namespace = demoNamespace
 	deps.User = "you@demo"
 	deps.Clock = d.Clock()
 	kc, err := k8s.New(k8s.Options{
-		Client: d.Clientset(), Namespace: "default", Deployment: o.Deployment,
+		Client: d.Clientset(), Namespace: demoNamespace, Deployment: o.Deployment,
 		User: deps.User, DryRun: o.DryRun, Clock: d.Clock(), Logger: deps.Logger,
 		AuditLogPath: demoAuditPath(),
 	})
