@@ -160,10 +160,14 @@ func (m Model) approve() (tea.Model, tea.Cmd) {
 		m.status = "nothing to approve yet: waiting for the first decision"
 	case m.rejected != "" && m.rejected == decisionKey(*d):
 		m.status = "you rejected this decision; it comes back when it changes"
+	case m.staleRefusal() != "":
+		m.status = m.staleRefusal()
 	case d.Target != d.Current:
 		m.dialog = m.scaleDialog(d.Target, "approved: "+reasonSummary(*d))
+		m.dialog.approve = true
 	case cooldownBlocked(*d) && d.Proposed != d.Current:
 		m.dialog = m.scaleDialog(d.Proposed, "approved through the cooldown: "+reasonSummary(*d))
+		m.dialog.approve = true
 	default:
 		m.status = fmt.Sprintf("nothing to approve: the decision is %s at %d replicas", d.Action, d.Current)
 	}
@@ -445,10 +449,13 @@ func (m Model) handleApplied(msg appliedMsg) (tea.Model, tea.Cmd) {
 		}
 		m.addLog(msg.now, logApplied, text)
 	}
+	// Read the result back at once, so the header shows what was written:
+	// a whole poll, or only the cluster state while polling is paused (or
+	// a poll that may have started before the write is in flight).
 	if m.paused || m.polling {
-		return m, nil
+		return m, m.stateCmd()
 	}
-	return m, m.startPoll() // read the result back at once
+	return m, m.startPoll()
 }
 
 // handleLease follows the Lease campaign; losing the Lease stops

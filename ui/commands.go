@@ -45,6 +45,13 @@ type pollMsg struct {
 	holderOK bool
 }
 
+// stateMsg is a read of the cluster state alone, after a write.
+type stateMsg struct {
+	now   time.Time
+	state core.ClusterState
+	err   error
+}
+
 // backfillMsg carries the history read at start.
 type backfillMsg struct {
 	now  time.Time
@@ -159,6 +166,24 @@ func (m Model) pollCmd() tea.Cmd {
 		if askHolder && d.Lease != nil {
 			h, err := d.Lease.Holder(ctx)
 			msg.holder, msg.holderOK = h, err == nil
+		}
+		return msg
+	}
+}
+
+// stateCmd reads the cluster state alone: after a write while polling is
+// paused, so the header shows what was written without new metrics.
+func (m Model) stateCmd() tea.Cmd {
+	c, clk, timeout := m.deps.Cluster, m.deps.Clock, m.ioTimeout()
+	if c == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		msg := stateMsg{now: clk.Now()}
+		if msg.state, msg.err = c.State(ctx); msg.err != nil {
+			msg.err = fmt.Errorf("read cluster state: %w", msg.err)
 		}
 		return msg
 	}

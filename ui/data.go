@@ -81,11 +81,12 @@ func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
 		m.hist.Add(msg.snap)
 		m.lastPoll = msg.now
 	}
-	if msg.stateErr != nil {
+	switch {
+	case msg.stateErr != nil:
 		if m.pollErr == nil {
 			m.pollErr = msg.stateErr
 		}
-	} else {
+	case !msg.now.Before(m.stateAt): // not older than a read after a write
 		m.observeState(msg.state, msg.now)
 	}
 	if msg.holderOK && !m.autoWanted {
@@ -109,6 +110,22 @@ func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmds...)
 }
 
+// handleState takes the cluster state read back after a write: the header
+// and the replicas chart show it; the decision waits for the next poll.
+func (m Model) handleState(msg stateMsg) (tea.Model, tea.Cmd) {
+	m.now = laterOf(m.now, msg.now)
+	if msg.err != nil {
+		m.addLog(msg.now, logFailed, "reading the result back: "+msg.err.Error())
+		return m, nil
+	}
+	if msg.now.Before(m.stateAt) {
+		return m, nil
+	}
+	m.observeState(msg.state, msg.now)
+	m.feedCharts()
+	return m, nil
+}
+
 // observeState records the cluster state: replica changes become scale
 // events (for the HPA rate policies and the chart markers).
 func (m *Model) observeState(cs core.ClusterState, now time.Time) {
@@ -120,6 +137,7 @@ func (m *Model) observeState(cs core.ClusterState, now time.Time) {
 		}
 	}
 	m.state = &cs
+	m.stateAt = now
 	m.replicas.Push(core.Sample{At: now, Value: float64(cs.Replicas)})
 	m.ready.Push(core.Sample{At: now, Value: float64(cs.ReadyReplicas)})
 	if cs.Limits.Memory > 0 || cs.Limits.CPU > 0 {

@@ -79,7 +79,10 @@ type dialog struct {
 	confirm string // label of the confirm button
 	focus   int    // 0 Cancel, 1 confirm
 
-	scale      core.ScaleRequest
+	scale core.ScaleRequest
+	// approve says the scale is the pending decision approved with a (not
+	// a count the user typed): it needs the decision to be fresh.
+	approve    bool
 	pin        core.PinRequest
 	blocked    bool       // the scale or pin goes through a cooldown: needs dialogBypass
 	bypassOf   dialogKind // dialogBypass: the write it confirms (dialogScale or dialogPin)
@@ -110,13 +113,17 @@ func (d dialog) Update(msg tea.KeyPressMsg, k KeyMap) (dialog, dialogResult) {
 	return d, dialogOpen
 }
 
-// View renders the dialog box, at most w wide.
-func (d dialog) View(st *Styles, k KeyMap, w int) string {
+// View renders the dialog box, at most w wide, with live: the lines that
+// follow the live state (Model.dialogLive), rendered after the frozen ones.
+func (d dialog) View(st *Styles, k KeyMap, w int, live []string) string {
 	inner := max(min(w-4, 76), 20)
 	var body []string
 	body = append(body, st.Dangerous.Render(d.title), "")
 	for _, l := range d.lines {
 		body = append(body, wrap(l, inner, 2)...)
+	}
+	for _, l := range live {
+		body = append(body, wrap(st.Warn.Render(l), inner, 2)...)
 	}
 	if d.kind == dialogDuckDB {
 		box := "[ ]"

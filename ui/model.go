@@ -106,6 +106,7 @@ type Model struct {
 	decision *core.Decision
 	access   *core.Access
 	lastPoll time.Time // now of the last successful metrics poll
+	stateAt  time.Time // now of the read that gave state: an older read is not taken
 	now      time.Time
 	pollErr  error
 	// pollOK says the latest poll read both the metrics and the cluster
@@ -295,6 +296,8 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handlePoll(msg)
 	case backfillMsg:
 		return m.handleBackfill(msg)
+	case stateMsg:
+		return m.handleState(msg)
 	case accessMsg:
 		if msg.err != nil {
 			m.addLog(m.now, logFailed, msg.err.Error())

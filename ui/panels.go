@@ -52,8 +52,21 @@ func limiting(c core.ReasonCode) bool {
 	return false
 }
 
+// decisionExtras is what the Decision panel shows beside core's decision,
+// from the console's own state.
+type decisionExtras struct {
+	rejected bool     // the user rejected this decision
+	notes    []string // warnings under the action: data not fresh, ...
+	blocks   []string // what stops the decision outside core: the console's mode
+}
+
+// key identifies the extras for the panel's memo.
+func (e decisionExtras) key() string {
+	return fmt.Sprint(e.rejected, "\x00", strings.Join(e.notes, "\x00"), "\x00\x00", strings.Join(e.blocks, "\x00"))
+}
+
 // decisionView is the Decision panel.
-func decisionView(st *Styles, d *core.Decision, rejected bool, extraBlocks []string, focused bool, w, h int) string {
+func decisionView(st *Styles, d *core.Decision, ex decisionExtras, focused bool, w, h int) string {
 	if d == nil {
 		return panel(st, "Decision", focused, []string{st.Dim.Render("waiting for the first poll…")}, w, h)
 	}
@@ -63,6 +76,15 @@ func decisionView(st *Styles, d *core.Decision, rejected bool, extraBlocks []str
 		target = fmt.Sprintf("%d → %d waits", d.Current, d.Proposed)
 	}
 	body := []string{actionText(st, *d, blocked) + "  " + st.Bold.Render(target)}
+	for _, n := range ex.notes {
+		for i, l := range wrap(n, w-2, 2) {
+			if i == 0 {
+				body = append(body, st.Warn.Render("! "+l))
+			} else {
+				body = append(body, st.Warn.Render("  "+l))
+			}
+		}
+	}
 	// A cluster state warning comes right under the action, where a small
 	// terminal still shows it: the decision rests on a record that could
 	// not be read, and auto-apply is paused for it. Its reason is not
@@ -78,7 +100,7 @@ func decisionView(st *Styles, d *core.Decision, rejected bool, extraBlocks []str
 			}
 		}
 	}
-	if rejected {
+	if ex.rejected {
 		body = append(body, st.Warn.Render("✗ rejected by you: hidden until the decision changes"))
 	}
 	hpa := fmt.Sprintf("plain HPA would choose %d", d.HPADesired)
@@ -89,7 +111,7 @@ func decisionView(st *Styles, d *core.Decision, rejected bool, extraBlocks []str
 			blocks = append(blocks, string(r.Code))
 		}
 	}
-	blocks = append(blocks, extraBlocks...)
+	blocks = append(blocks, ex.blocks...)
 	if len(blocks) == 0 {
 		body = append(body, st.Label.Render("blocked by: ")+"nothing")
 	} else {

@@ -43,7 +43,7 @@ func TestPanelDecision(t *testing.T) {
 	for name, tc := range cases {
 		for _, w := range panelWidths() {
 			t.Run(fmt.Sprintf("%s/%d", name, w), func(t *testing.T) {
-				out := decisionView(&st, tc.d, tc.rejected, tc.extra, true, w, 14)
+				out := decisionView(&st, tc.d, decisionExtras{rejected: tc.rejected, blocks: tc.extra}, true, w, 14)
 				checkBlock(t, out, w, 14)
 				golden.RequireEqual(t, []byte(ansi.Strip(out)))
 			})

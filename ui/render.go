@@ -81,7 +81,7 @@ func (m *Model) render() string {
 		body = m.narrowBody(l)
 	}
 	if m.dialog != nil {
-		body = overlay(body, m.dialog.View(m.styles, m.keys, m.width), m.width, l.bodyH)
+		body = overlay(body, m.dialog.View(m.styles, m.keys, m.width, m.dialogLive(m.dialog)), m.width, l.bodyH)
 	} else if m.input != nil {
 		body = overlay(body, m.input.View(m.styles, m.width), m.width, l.bodyH)
 	}
@@ -168,10 +168,10 @@ func (m *Model) duckView(w, h int) string {
 // decisionPanel is the decision panel, reused while its inputs are the same.
 func (m *Model) decisionPanel(w, h int) string {
 	type key struct {
-		w, h              int
-		focused, rejected bool
-		d                 *core.Decision
-		extra             string
+		w, h    int
+		focused bool
+		d       *core.Decision
+		extras  string
 	}
 	if m.decision == nil && m.pollErr != nil {
 		body := []string{m.styles.Error.Render("No data yet, so no decision.")}
@@ -179,9 +179,9 @@ func (m *Model) decisionPanel(w, h int) string {
 		body = append(body, m.styles.Dim.Render(fmt.Sprintf("Retrying every %s; q quits.", m.deps.Interval)))
 		return panel(m.styles, "Decision", m.focus == focusDecision, body, w, h)
 	}
-	extra := m.extraBlocks()
-	k := key{w, h, m.focus == focusDecision, m.isRejected(), m.decision, strings.Join(extra, "\x00")}
-	return m.charts.decision.get(k, func() string { return decisionView(m.styles, m.decision, k.rejected, extra, k.focused, w, h) })
+	ex := m.decisionExtras()
+	k := key{w, h, m.focus == focusDecision, m.decision, ex.key()}
+	return m.charts.decision.get(k, func() string { return decisionView(m.styles, m.decision, ex, k.focused, w, h) })
 }
 
 func (m *Model) eventsPanel(w, h int) string {
@@ -191,6 +191,22 @@ func (m *Model) eventsPanel(w, h int) string {
 // isRejected reports whether the user rejected the current decision.
 func (m *Model) isRejected() bool {
 	return m.decision != nil && m.rejected != "" && m.rejected == decisionKey(*m.decision)
+}
+
+// decisionExtras is what the Decision panel shows from the console's own
+// state. Its text changes only when the state does (no ages), so the
+// panel's memo holds between polls.
+func (m *Model) decisionExtras() decisionExtras {
+	ex := decisionExtras{rejected: m.isRejected(), blocks: m.extraBlocks()}
+	if m.decision != nil {
+		switch why := m.staleWhy(); {
+		case m.paused:
+			ex.notes = append(ex.notes, "PAUSED: polling stopped; this decision is not refreshed and a refuses it (p resumes)")
+		case why != "":
+			ex.notes = append(ex.notes, "STALE: this decision is not refreshed; a refuses it until a poll succeeds")
+		}
+	}
+	return ex
 }
 
 // extraBlocks are what stops the decision outside core: the console's mode.

@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+)
+
+// Guards: what the dashboard checks before it acts on the decision in
+// memory. The product rule is that the dashboard never acts on stale or
+// missing data: approving the decision (a) and auto-apply both need it to
+// come from a fresh poll. An override (o) or a pin (P) is the human's own
+// number and stays possible, but its dialog says when the data is stale.
+
+// staleWhy says why the decision in memory does not come from a fresh poll,
+// "" when it does: there is no decision or cluster state yet, polling is
+// paused, the latest poll failed to read the metrics or the cluster state,
+// or the data is older than the freshness limit (the header says STALE).
+func (m *Model) staleWhy() string {
+	d := m.decision
+	limit := time.Duration(max(m.deps.Policy.StaleAfter, 1)) * m.deps.Interval
+	switch {
+	case d == nil || m.state == nil || m.snap == nil:
+		return "no decision from the metrics and the cluster state yet"
+	case m.paused:
+		return "polling paused"
+	case !m.pollOK:
+		why := "no data"
+		if m.pollErr != nil {
+			why = m.pollErr.Error()
+		}
+		return "the last poll failed: " + why
+	case m.now.Sub(d.At) > limit || m.now.Sub(m.lastPoll) > limit:
+		return fmt.Sprintf("STALE: no fresh poll for more than %s", shortDuration(limit))
+	}
+	return ""
+}
+
+// staleRemedy says what brings a fresh decision back, for why (staleWhy).
+func (m *Model) staleRemedy() string {
+	if m.paused {
+		return "press p to resume and approve the fresh decision"
+	}
+	return "approve once a poll succeeds and the decision is fresh"
+}
+
+// decisionAge says when the decision in memory was made: "12:01:02, 1m ago".
+func (m *Model) decisionAge() string {
+	if m.decision == nil {
+		return "never"
+	}
+	at := m.decision.At
+	return fmt.Sprintf("%s, %s ago", at.Format("15:04:05"), shortDuration(max(m.now.Sub(at), 0).Truncate(time.Second)))
+}
+
+// staleRefusal is the status line of an approve refused on stale data, ""
+// when the decision is fresh.
+func (m *Model) staleRefusal() string {
+	why := m.staleWhy()
+	if why == "" {
+		return ""
+	}
+	if m.decision == nil {
+		return "not approved: " + why
+	}
+	return fmt.Sprintf("not approved: the decision is from %s (%s): %s", m.decisionAge(), why, m.staleRemedy())
+}
+
+// staleNote is the line a dialog shows while the data is stale, "" while it
+// is fresh: an approved decision is refused at confirmation, a count the
+// user typed goes ahead on the user's word. It is rendered live, from the
+// model's clock, not frozen when the dialog opened.
+func (m *Model) staleNote(approve bool) string {
+	why := m.staleWhy()
+	if why == "" {
+		return ""
+	}
+	if approve {
+		return fmt.Sprintf("STALE DATA: the decision is from %s (%s); confirming is refused: %s",
+			m.decisionAge(), why, m.staleRemedy())
+	}
+	return fmt.Sprintf("STALE DATA: the latest decision is from %s (%s); this count is yours, not checked against fresh metrics",
+		m.decisionAge(), why)
+}
+
+// dialogLive are the lines of the open dialog that follow the live state,
+// re-rendered at every View.
+func (m *Model) dialogLive(d *dialog) []string {
+	var out []string
+	switch d.kind {
+	case dialogScale, dialogPin, dialogUnpin, dialogBypass:
+		if s := m.staleNote(d.approve); s != "" {
+			out = append(out, s)
+		}
+	case dialogAuto, dialogDuckDB:
+	}
+	return out
+}
