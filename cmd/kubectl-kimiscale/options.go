@@ -76,7 +76,8 @@ func (o *Options) addDashboardFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.ReadOnly, "readonly", false, "never write; the write keys are disabled")
 	fs.BoolVar(&o.Demo, "demo", false, "run on the embedded demo cluster (no Kubernetes needed)")
 	fs.BoolVar(&o.Headless, "headless", false, "with --demo: print one decision line per simulated minute instead of the dashboard")
-	fs.Float64Var(&o.Speed, "speed", o.Speed, "with --demo: simulated seconds per wall second")
+	fs.Float64Var(&o.Speed, "speed", o.Speed, "with --demo: how fast the trace replays; valid is "+validSpeed)
+	setValid(fs, "speed", validSpeed)
 	fs.StringVar(&o.DebugLog, "debug", "", "write a debug log to this file (never to the screen)")
 }
 
@@ -187,12 +188,22 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 			return err
 		}
 	}
-	switch {
-	case o.Speed <= 0:
-		return fmt.Errorf("--speed %g: must be positive (simulated seconds per wall second, default 60)", o.Speed)
+	// Above maxSpeed the demo's clock outruns what one poll can show: a
+	// second of wall time skips days of the trace, the data reads as hours
+	// stale, and the simulation takes a core. (!(…) also catches NaN.)
+	if !(o.Speed >= minSpeed && o.Speed <= maxSpeed) {
+		return badFlag("speed", o.Speed, validSpeed)
 	}
 	return nil
 }
+
+// The range of --speed: real time up to 100000 simulated seconds per wall
+// second (the demo benchmark replays 30 days a minute at 43200).
+const (
+	minSpeed   = 1
+	maxSpeed   = 100000
+	validSpeed = "1 to 100000 simulated seconds per wall second (60 replays a trace minute a second, 43200 30 days a minute)"
+)
 
 // demoNamespace is the namespace of the demo cluster's only Deployment,
 // defaultDeployment.

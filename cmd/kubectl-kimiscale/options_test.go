@@ -68,7 +68,6 @@ func TestContradictoryFlags(t *testing.T) {
 		{[]string{"--dry-run", "--readonly"}, "--dry-run and --readonly contradict each other: --readonly never writes, not even a dry run"},
 		{[]string{"--headless"}, "--headless works only with --demo; for one decision from a cluster run: kubectl kimiscale status"},
 		{[]string{"--speed", "10"}, "--speed works only with --demo"},
-		{[]string{"--demo", "--speed", "0"}, "--speed 0: must be positive (simulated seconds per wall second, default 60)"},
 		{[]string{"--prometheus-url", "http://a", "--prometheus-service", "m/p:9090"}, "--prometheus-url and --prometheus-service both set: give one (the service is reached through the API server)"},
 		{[]string{"--interval", "0s"}, "--interval 0s: must be positive, e.g. 15s"},
 		{[]string{"--prometheus-header", "nonsense"}, `--prometheus-header "nonsense": want NAME=VALUE, e.g. X-Scope-OrgID=tenant`},

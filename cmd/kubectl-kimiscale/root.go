@@ -67,6 +67,7 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			return o.Run(cmd.Context())
 		},
 	}
+	cmd.SetFlagErrorFunc(flagError) // subcommands inherit it
 	cmd.SetIn(streams.In)
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
