@@ -36,10 +36,17 @@ import (
 //  3. Forecast (the seed's predictive scale-up): when the CPU reading is
 //     usable and History holds CPU samples, the forecaster (Input.Forecaster,
 //     else the policy's model) predicts CPU Horizon ahead from the last Points
-//     samples (linear) or the whole series (other models), kept in [0, 1.0]. Above
-//     the forecast Threshold, the target is the smallest n with
-//     forecast × current / n ≤ the CPU up threshold, at least current + 1, and
-//     the proposal becomes the larger of the rules' and the forecast's.
+//     samples (linear) or the whole series (other models). Decision.Forecast
+//     reports the model's point and 80 % band on the metric's own scale
+//     (utilization of the requests, above 1.0 when the limits allow),
+//     floored at 0, with Lower ≤ CPU ≤ Upper. The seed's trigger caps the
+//     forecast at ForecastCap (1.0): above the forecast Threshold, the
+//     target is the smallest n that carries the larger of the capped
+//     forecast and the measured CPU (utilization × ready replicas) at or
+//     under the CPU up threshold, at least current + 1, so it is never below
+//     the HPA's formula on the measured load; the proposal becomes the
+//     larger of the rules' and the forecast's, and the sentence names the
+//     load sized for and the utilization n replicas give.
 //  4. HPA behaviour: Normalize with the policy's Behavior and Input.Scales
 //     (stabilization windows, then rate policies).
 //  5. Bounds: Normalize clamps to [MinReplicas, MaxReplicas] (upstream does
@@ -479,41 +486,143 @@ func applyForecast(in *Input, views []metricView, proposal int32, now time.Time)
 	if model == "" {
 		model = name
 	}
-	// The seed caps the CPU forecast at 100 %; a trend extrapolated below
-	// zero is floored there too, since no load is the least there can be.
-	value := min(max(end.Value, 0), 1.0)
-	fs := &ForecastStatus{
-		Model: model, Horizon: horizon, CPU: value,
-		Lower: max(finiteOr(end.Lower, value), 0), Upper: max(finiteOr(end.Upper, value), 0),
-		Path: path,
-	}
+	fs := forecastStatus(model, horizon, end, path, in.Forecaster == nil)
+	// The seed's trigger: the forecast capped at 100 %, above the threshold.
 	threshold := in.Policy.Forecast.Threshold
-	if value <= threshold {
+	capped := min(fs.CPU, ForecastCap)
+	if capped <= threshold {
 		return proposal, fs, Reason{}
 	}
-	// The smallest n with value × current / n ≤ up. The epsilon keeps an exact
-	// quotient such as 0.84 × 5 / 0.7 = 6 from rounding up to 7.
-	target := in.Current + 1
-	if cpu.rule.Up > 0 {
-		target = max(target, ceilReplicas(value*float64(in.Current)/cpu.rule.Up-1e-9))
-	}
+	s := forecastSizing(in, cpu, capped)
 	if in.SkipExplanation {
-		return max(proposal, target), fs, Reason{Code: ReasonForecastAbove}
+		return max(proposal, s.target), fs, Reason{Code: ReasonForecastAbove}
 	}
-	var buf [192]byte
+	return max(proposal, s.target), fs, Reason{Code: ReasonForecastAbove, Message: s.sentence(cpu.rule, fs, capped, threshold)}
+}
+
+// ForecastCap is the seed's cap on the CPU forecast ("capped at 1.0"): the
+// forecast threshold is compared with the forecast capped here, and the
+// replicas are sized for at most this much forecast load. The forecast
+// itself (Decision.Forecast) is not capped: CPU utilization is a fraction of
+// the pods' requests and exceeds 1.0 whenever the limits allow it.
+const ForecastCap = 1.0
+
+// forecastStatus is the forecast as Decision.Forecast reports it, on one
+// scale: the model's values, uncapped, floored at 0 (no load is the least
+// there can be), with Lower ≤ CPU ≤ Upper; the path floored the same way.
+// owned says the path is Decide's own to change; another forecaster's path
+// is copied before a value is changed.
+func forecastStatus(model string, horizon time.Duration, end ForecastPoint, path []ForecastPoint, owned bool) *ForecastStatus {
+	point := max(end.Value, 0)
+	return &ForecastStatus{
+		Model: model, Horizon: horizon, CPU: point,
+		Lower: min(max(finiteOr(end.Lower, point), 0), point),
+		Upper: max(finiteOr(end.Upper, point), point),
+		Path:  floorPath(path, owned),
+	}
+}
+
+// floorPath floors a forecast path at 0 as forecastStatus floors its end,
+// keeping each point inside its band.
+func floorPath(path []ForecastPoint, owned bool) []ForecastPoint {
+	for i, p := range path {
+		if p.Value >= 0 && p.Lower >= 0 && p.Lower <= p.Value && p.Value <= p.Upper {
+			continue
+		}
+		if !owned {
+			path, owned = slices.Clone(path), true
+		}
+		v := max(p.Value, 0)
+		path[i].Value, path[i].Lower, path[i].Upper = v, min(max(p.Lower, 0), v), max(p.Upper, v)
+	}
+	return path
+}
+
+// sizing is how the forecast step sized its target: load is the CPU
+// utilization, averaged over pods replicas, that target replicas must carry
+// within the up-threshold.
+type sizing struct {
+	target   int32
+	pods     int32
+	load     float64
+	measured bool // load is the measured CPU, above the capped forecast
+	oneMore  bool // target is current + 1, more than the load needs
+}
+
+// forecastSizing is the replica target of a forecast that fired: the
+// smallest n that carries the larger of the capped forecast and the measured
+// CPU at or under the CPU up-threshold, and at least one more than now (the
+// seed's predictive step is a scale-up). The measured CPU is a floor so that
+// the forecast never asks for fewer replicas than the load already there
+// needs (the HPA's formula on the current value): with the forecast capped
+// at 100 % and CPU at 138 % of the requests, sizing for the forecast alone
+// would under-size. The load is the utilization times the ready replicas it
+// is averaged over (the current ones when none is ready), as the HPA counts
+// starting pods idle on a scale-up.
+func forecastSizing(in *Input, cpu *metricView, capped float64) sizing {
+	s := sizing{pods: in.Ready, load: capped, target: in.Current + 1, oneMore: true}
+	if s.pods <= 0 {
+		s.pods = in.Current
+	}
+	if m := cpu.status.Value; m > capped {
+		s.load, s.measured = m, true
+	}
+	if cpu.rule.Up > 0 {
+		// The epsilon keeps an exact quotient such as 0.84 × 5 / 0.7 = 6
+		// from rounding up to 7.
+		if n := ceilReplicas(s.load*float64(s.pods)/cpu.rule.Up - 1e-9); n >= s.target {
+			s.target, s.oneMore = n, false
+		}
+	}
+	return s
+}
+
+// sentence explains the sizing with the numbers it used, e.g. "CPU forecast
+// 5m ahead is 100.0% (linear, capped from 152.0%), above the 80% threshold:
+// sized for the measured CPU 138.3% on 2 replicas (above the capped
+// forecast); 4 replicas run that load at 69.2%, within the 70% scale-up
+// threshold".
+func (s sizing) sentence(r Rule, fs *ForecastStatus, capped, threshold float64) string {
+	var buf [320]byte
 	b := append(buf[:0], "CPU forecast "...)
-	b = appendDuration(b, horizon)
+	b = appendDuration(b, fs.Horizon)
 	b = append(b, " ahead is "...)
-	b = appendPct(b, value)
+	b = appendPct(b, capped)
 	b = append(b, " ("...)
-	b = append(b, model...)
+	b = append(b, fs.Model...)
+	if fs.CPU > capped {
+		b = append(b, ", capped from "...)
+		b = appendPct(b, fs.CPU)
+	}
 	b = append(b, "), above the "...)
-	b = appendThreshold(b, cpu.rule, threshold)
-	b = append(b, " threshold: "...)
-	b = strconv.AppendInt(b, int64(target), 10)
-	b = append(b, " replicas keep it under "...)
-	b = appendThreshold(b, cpu.rule, cpu.rule.Up)
-	return max(proposal, target), fs, Reason{Code: ReasonForecastAbove, Message: string(b)}
+	b = appendThreshold(b, r, threshold)
+	b = append(b, " threshold: sized for "...)
+	if s.measured {
+		b = append(b, "the measured CPU "...)
+	} else {
+		b = append(b, "the forecast "...)
+	}
+	b = appendPct(b, s.load)
+	b = append(b, " on "...)
+	b = strconv.AppendInt(b, int64(s.pods), 10)
+	b = append(b, " replicas"...)
+	if s.measured {
+		b = append(b, " (above the capped forecast)"...)
+	}
+	b = append(b, "; "...)
+	b = strconv.AppendInt(b, int64(s.target), 10)
+	b = append(b, " replicas"...)
+	if s.oneMore {
+		b = append(b, " (one more than now)"...)
+	}
+	b = append(b, " run that load at "...)
+	b = appendPct(b, s.load*float64(s.pods)/float64(s.target))
+	if r.Up > 0 {
+		b = append(b, ", within the "...)
+		b = appendThreshold(b, r, r.Up)
+		b = append(b, " scale-up threshold"...)
+	}
+	return string(b)
 }
 
 // policyLinear returns the policy's linear model when Decide forecasts with

@@ -377,7 +377,8 @@ func TestDecideForecast(t *testing.T) {
 		if d.Target != 4 || !d.Has(ReasonForecastAbove) {
 			t.Errorf("Decide() = target %d, reasons %v; want 4 by the forecast", d.Target, d.Reasons)
 		}
-		want := "CPU forecast 5m ahead is 85.0% (linear), above the 80% threshold: 4 replicas keep it under 70%"
+		want := "CPU forecast 5m ahead is 85.0% (linear), above the 80% threshold: sized for the forecast 85.0% on 3 replicas; " +
+			"4 replicas run that load at 63.7%, within the 70% scale-up threshold"
 		if d.Reasons[len(d.Reasons)-1].Message != want {
 			t.Errorf("forecast reason = %q, want %q", d.Reasons[len(d.Reasons)-1].Message, want)
 		}

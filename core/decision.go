@@ -141,14 +141,21 @@ type MetricStatus struct {
 	Age time.Duration `json:"-"`
 }
 
-// ForecastStatus is the forecast the decision used.
+// ForecastStatus is the forecast the decision used: the model's CPU
+// forecast at the horizon and its 80 % band, all on one scale, the CPU
+// metric's (utilization of the pods' requests, which exceeds 1.0 when the
+// limits allow it), floored at 0, with Lower ≤ CPU ≤ Upper. It is not
+// capped: the seed's cap (ForecastCap) applies only to the trigger and the
+// sizing, and the ForecastAboveThreshold sentence says when it did.
 type ForecastStatus struct {
 	Model   string        `json:"model"`
 	Horizon time.Duration `json:"-"`
 	CPU     float64       `json:"cpu"`
 	Lower   float64       `json:"lower"`
 	Upper   float64       `json:"upper"`
-	// Path is the forecast from now to the horizon, for the charts.
+	// Path is the forecast from now to the horizon, for the charts, on the
+	// same scale and floored the same way; its last point is CPU, Lower
+	// and Upper.
 	Path []ForecastPoint `json:"-"`
 }
 

@@ -39,8 +39,10 @@ type StatusMetric struct {
 	Why string `json:"why,omitempty"`
 }
 
-// StatusForecast is the CPU forecast at the horizon (capped at 1.0, as the
-// decision uses it).
+// StatusForecast is the CPU forecast at the horizon, as Decision.Forecast
+// reports it: the model's value, not capped (above 1.0 when the limits
+// allow), floored at 0. The seed's trigger compares it capped at
+// ForecastCap.
 type StatusForecast struct {
 	Model          string  `json:"model"`
 	HorizonSeconds float64 `json:"horizon_seconds"`
