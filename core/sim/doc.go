@@ -71,9 +71,22 @@
 //     windows hold the recommendations strictly newer than now − window).
 //     No forecast, no cooldown.
 //   - predictive: kimiscale's best; see Predictive.
-//   - oracle: knows the whole trace. It requests, Startup ahead, the fewest
-//     replicas that keep u at or under the up-threshold at every step: the
-//     lower bound of cost for zero time above the threshold.
+//   - oracle: knows the whole window, demand and end. It requests, Startup
+//     ahead, the fewest replicas that keep u at or under 100 % at every step
+//     any schedule can keep there: no policy of the run has fewer violation
+//     minutes, and none with as few has fewer replica-minutes. It shares the
+//     constraints of the model: the bounds, the startup delay, the initial
+//     replicas, one decision per step, utilization sampled at each step
+//     before that step's decision (so it removes a replica right after the
+//     last step that needs it, and its last decision, which no later step
+//     observes, goes to the minimum). It ignores what the policies impose on
+//     themselves (HPA stabilization windows and rate policies, the
+//     cooldown), which can only add cost. It is not a schedule that keeps
+//     u under the up-threshold: the threshold is headroom for not knowing
+//     the future, which the oracle does not need. Steps no schedule can keep
+//     under 100 % (demand above the maximum replicas' capacity, or above
+//     the initial replicas' before the first startup is over) get no
+//     replicas for them: buying some would not change the count.
 //
 // Every policy starts the window with the replicas that hold the first
 // step's demand at the up-threshold, all ready.

@@ -11,7 +11,10 @@ import (
 	"github.com/kimiclaw/kimiscale/core/backtest"
 )
 
-const nasaFile = "../../testdata/traces/nasa_http_jul1995_1min.csv"
+const (
+	nasaFile  = "../../testdata/traces/nasa_http_jul1995_1min.csv"
+	azureFile = "../../testdata/traces/azure2019_vm_cpu_total_5min.csv"
+)
 
 func readTrace(tb testing.TB, path string) []core.Sample {
 	tb.Helper()
@@ -53,7 +56,7 @@ func nasa(t *testing.T) Report {
 
 // The targets: predictive has fewer violation minutes than hpa at
 // no more than 5 % extra replica-minutes; oracle is the cheapest with zero
-// violations.
+// violations, and first in the table.
 func TestNASATargets(t *testing.T) {
 	rep := nasa(t)
 	h, p, o := result(t, rep, PolicyHPA), result(t, rep, PolicyPredictive), result(t, rep, PolicyOracle)
@@ -64,17 +67,44 @@ func TestNASATargets(t *testing.T) {
 		t.Errorf("predictive replica-minutes = %v (%.3f× hpa), want at most 1.05× hpa's %v",
 			p.ReplicaMinutes, p.ReplicaMinutes/h.ReplicaMinutes, h.ReplicaMinutes)
 	}
-	if o.ViolationMinutes != 0 || o.MinutesAboveThreshold != 0 {
-		t.Errorf("oracle: %v violation minutes, %v above the threshold, want 0 and 0", o.ViolationMinutes, o.MinutesAboveThreshold)
+	if o.ViolationMinutes != 0 {
+		t.Errorf("oracle: %v violation minutes, want 0", o.ViolationMinutes)
 	}
-	for _, q := range rep.Policies {
-		if q.Name != PolicyOracle && q.ReplicaMinutes <= o.ReplicaMinutes {
-			t.Errorf("%s replica-minutes = %v, want more than the oracle's %v", q.Name, q.ReplicaMinutes, o.ReplicaMinutes)
-		}
-	}
+	checkOracleFirst(t, rep)
 	var b writerCounter
 	if err := rep.WriteTable(&b); err != nil || b.n == 0 {
 		t.Errorf("WriteTable() = %v after %d bytes, want a table", err, b.n)
+	}
+}
+
+// checkOracleFirst: no policy has fewer violation minutes than the oracle,
+// nor as few at fewer replica-minutes.
+func checkOracleFirst(t *testing.T, rep Report) {
+	t.Helper()
+	o := result(t, rep, PolicyOracle)
+	for _, q := range rep.Policies {
+		if q.Name == PolicyOracle {
+			continue
+		}
+		if q.ViolationMinutes < o.ViolationMinutes ||
+			(q.ViolationMinutes == o.ViolationMinutes && q.ReplicaMinutes < o.ReplicaMinutes) {
+			t.Errorf("%s: %v violation minutes at %v replica-minutes, better than the oracle's %v at %v",
+				q.Name, q.ViolationMinutes, q.ReplicaMinutes, o.ViolationMinutes, o.ReplicaMinutes)
+		}
+	}
+}
+
+// On the Azure VM trace hpa and predictive never overload the service
+// either; the oracle, which once kept every step under the 70 % threshold,
+// cost more than both (1.054× hpa). Kept under 100 % it is the cheapest.
+func TestAzureOracleFirst(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays a month of the Azure trace; not in -short")
+	}
+	rep := run(t, readTrace(t, azureFile), Options{Compare: []string{PolicyHPA, PolicyPredictive, PolicyOracle}})
+	checkOracleFirst(t, rep)
+	if o := result(t, rep, PolicyOracle); o.ViolationMinutes != 0 {
+		t.Errorf("oracle: %v violation minutes, want 0", o.ViolationMinutes)
 	}
 }
 
@@ -213,7 +243,14 @@ func (h *referenceHPA) decide(i int, r Reading) (int32, error) {
 // from a simulator of the same model; with its HPA arithmetic this model
 // reproduces them, which checks the startup, the removal, the steps, the
 // stabilization window's strict cutoff and the epsilon. The replica-minutes
-// differ by 6 (0.007 %), and the oracle is 0.980× as there.
+// differ by 6 (0.007 %).
+//
+// Its oracle kept every step under the 70 % threshold and held each
+// replica through the decision of the last step that needs it (the most
+// need of steps i..i+k at step i): 0.980× its hpa, which referenceOracle
+// reproduces. The oracle planned for the same ceiling needs only steps
+// i+1..i+k (the decision at step i acts from step i+1), also never goes
+// above 70 %, and is cheaper.
 func TestReferenceFigures(t *testing.T) {
 	trace := readTrace(t, nasaFile)
 	e, err := newEnv(trace, Options{})
@@ -231,13 +268,34 @@ func TestReferenceFigures(t *testing.T) {
 	if d := math.Abs(ref.ReplicaMinutes-90670.5) / 90670.5; d > 1e-4 {
 		t.Errorf("reference hpa replica-minutes = %v, want 90670.5 within 0.01 %%", ref.ReplicaMinutes)
 	}
-	o, err := e.run(PolicyOracle, newOracle(e))
+	refOracle, err := e.run("reference-oracle", referenceOracle(e))
 	if err != nil {
 		t.Fatalf("run() error = %v", err)
 	}
-	if ratio := o.ReplicaMinutes / ref.ReplicaMinutes; math.Abs(ratio-0.980) > 0.0005 {
-		t.Errorf("oracle / reference hpa replica-minutes = %.4f, want 0.980", ratio)
+	if ratio := refOracle.ReplicaMinutes / ref.ReplicaMinutes; math.Abs(ratio-0.980) > 0.0005 || refOracle.MinutesAboveThreshold != 0 {
+		t.Errorf("reference oracle: %.4f× reference hpa, %v minutes above 70 %%; want 0.980× and 0", ratio, refOracle.MinutesAboveThreshold)
 	}
+	o, err := e.run(PolicyOracle, newOracle(e, e.threshold))
+	if err != nil {
+		t.Fatalf("run() error = %v", err)
+	}
+	if o.MinutesAboveThreshold != 0 || o.ReplicaMinutes >= refOracle.ReplicaMinutes {
+		t.Errorf("oracle at 70 %%: %v minutes above, %v replica-minutes; want 0, and fewer than the reference oracle's %v",
+			o.MinutesAboveThreshold, o.ReplicaMinutes, refOracle.ReplicaMinutes)
+	}
+}
+
+// referenceOracle is the reference oracle: at step i the most
+// replicas that keep any of the steps i..i+k at or under the threshold.
+func referenceOracle(e *env) *oracle {
+	k := int((e.startup + e.step - 1) / e.step)
+	plan := make([]int32, len(e.demand))
+	for i := range plan {
+		for j := i; j <= min(i+k, len(plan)-1); j++ {
+			plan[i] = max(plan[i], e.need(e.demand[j]))
+		}
+	}
+	return &oracle{plan: plan}
 }
 
 // cycled returns a 30-day one-minute trace: the NASA July trace repeated.

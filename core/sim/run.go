@@ -293,7 +293,7 @@ func (e *env) controller(name string, opts Options) (controller, error) {
 		}
 		return newPredictive(e, po)
 	case PolicyOracle:
-		return newOracle(e), nil
+		return newOracle(e, 1), nil
 	}
 	return nil, fmt.Errorf("unknown policy %q: valid policies are %s", name, strings.Join(PolicyNames(), ", "))
 }
@@ -381,34 +381,66 @@ func (e *env) runSteps(name string, ctl controller) (PolicyResult, stepLog, erro
 	return res, log, nil
 }
 
-// oracle follows a plan computed from the whole window: at step i it holds
-// the most replicas any step in [i, i+k] needs, k being the startup in
-// steps, so every replica a step needs was requested at least Startup
-// before it. That is the lower bound: any schedule with every step at or
-// under the threshold must hold at least this many replicas at step i,
-// because the replicas ready at step j were requested by step j−k and are
-// paid for from then on. Removing the newest replica first keeps the ready
-// ones, so the plan is feasible.
+// oracle follows a plan computed from the whole window: the cheapest
+// schedule, in replica-minutes, with the fewest steps above its ceiling
+// (100 % for the policy Run compares: the fewest violation minutes) under
+// the constraints every policy of the run shares: the bounds, the startup
+// delay, the initial replicas and a decision every step. It ignores what
+// only some policies impose on themselves (HPA stabilization windows and
+// rate policies, the cooldown), which can only add cost, so no policy of
+// the run can do better on both counts.
+//
+// Why the plan is that schedule. Let h[s] be the replicas requested at the
+// decision of step s (what the step pays for) and k the startup in steps,
+// rounded up (at least 1: a decision acts from the next step). Removing the
+// newest replica first makes the replicas a stack, so the ready replicas
+// observed at step j ≥ k are min(h[j−k..j−1]), and at j < k they are
+// min(initial, h[0..j−1]) (a replica requested at s is ready only from
+// s+k). Keeping step j at or under the ceiling with need[j] replicas is
+// therefore h[s] ≥ need[j] for every s in [j−k, j−1]: the constraints fall
+// on each h[s] apart, and the least h[s] is the most need of the steps
+// s+1..s+k. A step no schedule can keep under the ceiling (more than the
+// initial replicas needed before the first startup is over, or more than
+// the maximum) asks for nothing: replicas bought for it would not change
+// the count, only the cost.
 type oracle struct{ plan []int32 }
 
-func newOracle(e *env) *oracle {
-	k := int((e.startup + e.step - 1) / e.step)
-	need := make([]int32, len(e.demand))
-	for i, d := range e.demand {
-		need[i] = e.need(d)
-	}
-	// Sliding-window maximum over [i, i+k] with a monotonic deque.
-	plan := make([]int32, len(need))
-	dq := make([]int, 0, k+1)
-	for j := len(need) - 1; j >= 0; j-- {
-		for len(dq) > 0 && need[dq[len(dq)-1]] <= need[j] {
-			dq = dq[:len(dq)-1]
+// newOracle plans the oracle that keeps utilization at or under ceiling
+// (a fraction: 1 is 100 %) wherever any schedule can.
+func newOracle(e *env, ceiling float64) *oracle {
+	k := max(int((e.startup+e.step-1)/e.step), 1)
+	lo, hi := e.policy.MinReplicas, e.policy.MaxReplicas
+	req := make([]int32, len(e.demand))
+	for j, d := range e.demand {
+		n := int32(min(math.Ceil(d/(e.capacity*ceiling)*(1-Epsilon)), math.MaxInt32))
+		switch {
+		case j == 0, n > hi, j < k && n > e.initial:
+			// Step 0 is observed before any decision; the others cannot be
+			// kept under the ceiling by any schedule.
+			req[j] = 0
+		default:
+			req[j] = n
 		}
-		dq = append(dq, j)
-		for dq[0] > j+k {
+	}
+	// plan[s] = the most of req[s+1..s+k], within the bounds: a sliding
+	// maximum, right to left, with a monotonic deque of indices.
+	plan := make([]int32, len(req))
+	dq := make([]int, 0, k+1)
+	for s := len(req) - 1; s >= 0; s-- {
+		if j := s + 1; j < len(req) {
+			for len(dq) > 0 && req[dq[len(dq)-1]] <= req[j] {
+				dq = dq[:len(dq)-1]
+			}
+			dq = append(dq, j)
+		}
+		for len(dq) > 0 && dq[0] > s+k {
 			dq = dq[1:]
 		}
-		plan[j] = need[dq[0]]
+		most := int32(0)
+		if len(dq) > 0 {
+			most = req[dq[0]]
+		}
+		plan[s] = min(max(most, lo), hi)
 	}
 	return &oracle{plan: plan}
 }

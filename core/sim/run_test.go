@@ -86,23 +86,26 @@ func TestStep(t *testing.T) {
 		t.Errorf("predictive violation minutes = %v, want 1", p.ViolationMinutes)
 	}
 
-	// oracle asks a startup ahead: never above the threshold.
+	// oracle asks a startup ahead for what keeps the step at or under
+	// 100 %: 3 replicas carry 250 at 83 %. It knows the window too: the
+	// last step's replicas serve no later step, so its last decision goes
+	// back to the minimum.
 	o := result(t, rep, PolicyOracle)
-	if at, to := firstScale(o); !at.Equal(step.Add(-time.Minute)) || to != 4 {
-		t.Errorf("oracle first scale = %d at %s, want 4 at %s", to, at, step.Add(-time.Minute))
+	if at, to := firstScale(o); !at.Equal(step.Add(-time.Minute)) || to != 3 {
+		t.Errorf("oracle first scale = %d at %s, want 3 at %s", to, at, step.Add(-time.Minute))
 	}
-	if o.ViolationMinutes != 0 || o.MinutesAboveThreshold != 0 || o.ScaleEvents != 1 {
-		t.Errorf("oracle = %v violation, %v above, %d events; want 0, 0, 1", o.ViolationMinutes, o.MinutesAboveThreshold, o.ScaleEvents)
+	if o.ViolationMinutes != 0 || o.MinutesAboveThreshold != 20 || o.ScaleEvents != 2 {
+		t.Errorf("oracle = %v violation, %v above, %d events; want 0, 20, 2", o.ViolationMinutes, o.MinutesAboveThreshold, o.ScaleEvents)
 	}
-	// 9 minutes at 2, then 21 at 4.
-	if want := 9*2.0 + 21*4.0; o.ReplicaMinutes != want {
+	// 9 minutes at 2, 20.75 at 3, the last step at 2.
+	if want := 9*2.0 + 20.75*3 + 0.25*2; o.ReplicaMinutes != want {
 		t.Errorf("oracle replica-minutes = %v, want %v", o.ReplicaMinutes, want)
 	}
 }
 
 // A ramp of 10 units a minute from 100 to 700: slow enough that every
 // policy keeps up, and the oracle holds exactly what the demand a startup
-// later needs.
+// later needs at 100 %.
 func TestRamp(t *testing.T) {
 	var vals []float64
 	for v := 100.0; v <= 700; v += 10 {
@@ -117,9 +120,13 @@ func TestRamp(t *testing.T) {
 	}
 	o := result(t, rep, PolicyOracle)
 	for i, pt := range o.Timeline {
-		// 4 steps of 15 s are the 60 s startup; the demand only grows.
+		// 4 steps of 15 s are the 60 s startup; the demand only grows, and
+		// the last step's replicas serve no later step.
 		j := min(i+4, len(o.Timeline)-1)
-		want := max(2, ceilDiv(o.Timeline[j].Demand, 70))
+		want := int32(2)
+		if j > i {
+			want = max(2, ceilDiv(o.Timeline[j].Demand, 100))
+		}
 		if pt.Replicas != want {
 			t.Fatalf("oracle at %s: replicas = %d, want %d (demand %v a startup later)", pt.T, pt.Replicas, want, o.Timeline[j].Demand)
 		}
@@ -173,12 +180,13 @@ func TestSpikeShorterThanStartup(t *testing.T) {
 		t.Errorf("hpa: scale events = %d, want 0: the 60 s up-window ignores a 30 s spike", h.ScaleEvents)
 	}
 	o := result(t, rep, PolicyOracle)
-	if o.ViolationMinutes != 0 || o.MinutesAboveThreshold != 0 {
-		t.Errorf("oracle: %v violation, %v above, want 0 and 0", o.ViolationMinutes, o.MinutesAboveThreshold)
+	if o.ViolationMinutes != 0 || o.MinutesAboveThreshold != 0.5 {
+		t.Errorf("oracle: %v violation, %v above, want 0 and 0.5 (3 replicas carry 250 at 83 %%)", o.ViolationMinutes, o.MinutesAboveThreshold)
 	}
-	// Up a startup before the spike, down right after it.
-	if o.ScaleEvents != 2 || o.ReplicaMinutes != 40*2+1.5*2 {
-		t.Errorf("oracle: %d events, %v replica-minutes, want 2 and %v", o.ScaleEvents, o.ReplicaMinutes, 40*2+1.5*2)
+	// Up to 3 a startup before the spike, down at its last step: one
+	// replica for 5 steps.
+	if o.ScaleEvents != 2 || o.ReplicaMinutes != 40*2+1.25 {
+		t.Errorf("oracle: %d events, %v replica-minutes, want 2 and %v", o.ScaleEvents, o.ReplicaMinutes, 40*2+1.25)
 	}
 }
 
@@ -189,7 +197,8 @@ func TestFlaps(t *testing.T) {
 	trace := minutes(append(append(flat(5, 100), flat(3, 250)...), flat(30, 100)...)...)
 	rep := run(t, trace, Options{Capacity: 100, Compare: []string{PolicyOracle}})
 	o := result(t, rep, PolicyOracle)
-	// oracle: up at 4:00, down at 8:00 (4 minutes later): one reversal.
+	// oracle: up at 4:00, down at 7:45 (after observing the last 250):
+	// one reversal.
 	if o.ScaleEvents != 2 || o.Flaps != 1 {
 		t.Errorf("oracle: %d events, %d flaps, want 2 and 1", o.ScaleEvents, o.Flaps)
 	}
