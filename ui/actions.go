@@ -58,7 +58,7 @@ func (m *Model) cooldownBlocks(dir core.Direction) bool {
 		return false
 	}
 	c := m.decision.Cooldown
-	return c.Blocks == dir && dir != core.DirectionNone && (c.Until.IsZero() || c.Until.After(m.now))
+	return (dir == core.DirectionUp || dir == core.DirectionDown) && c.Blocks == dir && (c.Until.IsZero() || c.Until.After(m.now))
 }
 
 // annotationLastScale is the Deployment annotation k8s writes with every
@@ -104,7 +104,7 @@ func (m *Model) scaleChange(req core.ScaleRequest) (change, via string) {
 func (m *Model) scaleDialog(n int32, reason string) *dialog {
 	req := m.scaleRequest(n, reason)
 	dir := req.Direction()
-	d := &dialog{kind: dialogScale, confirm: "Scale", scale: req}
+	d := &dialog{kind: dialogScale, confirm: "Scale", scale: req, dir: dir}
 	d.title = fmt.Sprintf("Scale %s/%s from %d to %d replicas?", m.deps.Namespace, m.deps.Deployment, req.From, req.To)
 	change, via := m.scaleChange(req)
 	d.lines = []string{
@@ -120,12 +120,7 @@ func (m *Model) scaleDialog(n int32, reason string) *dialog {
 	if m.decision != nil && m.decision.HPADesired != 0 {
 		d.lines = append(d.lines, fmt.Sprintf("plain HPA would choose %d", m.decision.HPADesired))
 	}
-	if m.cooldownBlocks(dir) {
-		d.blocked = true
-		c := m.decision.Cooldown
-		d.lines = append(d.lines, fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more; confirming asks a second time to bypass it",
-			dir, mmss(c.Until.Sub(m.now))))
-	}
+	d.blocked = m.cooldownBlocks(dir)
 	return d
 }
 
@@ -353,24 +348,8 @@ func (m Model) handleDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	m.dialog = nil
 	switch d.kind {
-	case dialogScale, dialogPin:
-		if d.blocked {
-			m.dialog = m.bypassDialog(d)
-			return m, nil
-		}
-		if d.kind == dialogPin {
-			return m.startWrite(m.pinCmd(d.pin))
-		}
-		return m.startWrite(m.scaleCmd(d.scale))
-	case dialogUnpin:
-		return m.startWrite(m.pinCmd(d.pin))
-	case dialogBypass:
-		if d.bypassOf == dialogPin {
-			m.addLog(m.now, logInfo, fmt.Sprintf("cooldown bypass confirmed by %s for the pin at %d", m.deps.User, d.pin.Replicas))
-			return m.startWrite(m.pinCmd(d.pin))
-		}
-		m.addLog(m.now, logInfo, fmt.Sprintf("cooldown bypass confirmed by %s for %d → %d", m.deps.User, d.scale.From, d.scale.To))
-		return m.startWrite(m.scaleCmd(d.scale))
+	case dialogScale, dialogPin, dialogUnpin, dialogBypass:
+		return m.confirmWrite(d)
 	case dialogAuto:
 		m.autoWanted = true
 		m.leaseGen++
@@ -389,20 +368,85 @@ func (m Model) handleDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// bypassDialog is the second confirmation of a scale or pin the cooldown
-// blocks. A scale records the bypass in its request (BypassCooldown); a
-// PinRequest has no such field, so a pin records it in its reason.
+// confirmWrite acts on a confirmed scale, pin, unpin or bypass dialog,
+// after re-checking what may have changed while it was open:
+//
+//  1. An approved decision must still be the live one, from a fresh poll:
+//     if its numbers changed or it went stale, nothing is written and the
+//     status says why (the dialog showed what no longer holds).
+//  2. A change the cooldown blocks now needs the bypass confirmation, even
+//     if it did not block when the dialog opened.
+//  3. A change the cooldown blocked when the dialog opened, and no longer
+//     does, is applied without the bypass: no bypass is recorded that was
+//     not needed, and the event log says so.
+func (m Model) confirmWrite(d dialog) (tea.Model, tea.Cmd) {
+	if d.approve {
+		if why := m.approvalChanged(d); why != "" {
+			m.status = why
+			return m, nil
+		}
+	}
+	blocks := m.cooldownBlocks(d.dir)
+	if d.kind != dialogBypass && blocks {
+		m.dialog = m.bypassDialog(d)
+		return m, nil
+	}
+	kind, what := d.kind, m.writeName(d)
+	if kind == dialogBypass {
+		kind = d.bypassOf
+	}
+	switch {
+	case blocks: // a confirmed bypass the cooldown still needs
+		m.addLog(m.now, logInfo, fmt.Sprintf("cooldown bypass confirmed by %s for %s", m.deps.User, what))
+		if kind == dialogScale {
+			d.scale.BypassCooldown = true
+		} else {
+			d.pin.Reason += " (cooldown bypassed)"
+		}
+	case d.blocked:
+		m.addLog(m.now, logInfo, fmt.Sprintf("the cooldown ended while the dialog was open: %s applied without a bypass (none recorded)", what))
+	}
+	if kind == dialogScale {
+		return m.startWrite(m.scaleCmd(d.scale))
+	}
+	return m.startWrite(m.pinCmd(d.pin))
+}
+
+// writeName names the write of a scale, pin or unpin dialog for the log.
+func (m *Model) writeName(d dialog) string {
+	kind := d.kind
+	if kind == dialogBypass {
+		kind = d.bypassOf
+	}
+	switch kind {
+	case dialogPin:
+		return fmt.Sprintf("the pin at %d", d.pin.Replicas)
+	case dialogUnpin:
+		return "the unpin"
+	case dialogScale, dialogBypass, dialogAuto, dialogDuckDB:
+	}
+	return fmt.Sprintf("%d → %d", d.scale.From, d.scale.To)
+}
+
+// bypassDialog is the second confirmation of a change the cooldown blocks.
+// It carries the request unflagged: confirmWrite flags it only if the
+// cooldown still blocks when the bypass is confirmed. A scale records the
+// bypass in its request (BypassCooldown); a PinRequest has no such field,
+// so a pin or an unpin records it in its reason.
 func (m *Model) bypassDialog(d dialog) *dialog {
-	b := &dialog{kind: dialogBypass, confirm: "Bypass", bypassOf: d.kind, scale: d.scale, pin: d.pin}
+	b := &dialog{kind: dialogBypass, confirm: "Bypass", bypassOf: d.kind, scale: d.scale, pin: d.pin,
+		approve: d.approve, blocked: true, dir: d.dir}
 	b.title = "Bypass the cooldown?"
 	what := fmt.Sprintf("scaling %d → %d", d.scale.From, d.scale.To)
 	record := fmt.Sprintf("This is recorded with the change (bypassCooldown, by %s).", m.deps.User)
-	if d.kind == dialogPin {
-		b.pin.Reason += " (cooldown bypassed)"
+	switch d.kind {
+	case dialogPin:
 		what = fmt.Sprintf("pinning at %d (from %d replicas)", d.pin.Replicas, m.state.Replicas)
 		record = fmt.Sprintf("This is recorded with the change (its reason says cooldown bypassed, by %s).", m.deps.User)
-	} else {
-		b.scale.BypassCooldown = true
+	case dialogUnpin:
+		what = "unpinning (the restored bounds move the replicas)"
+		record = fmt.Sprintf("This is recorded with the change (its reason says cooldown bypassed, by %s).", m.deps.User)
+	case dialogScale, dialogBypass, dialogAuto, dialogDuckDB:
 	}
 	b.lines = append([]string{
 		fmt.Sprintf("The cooldown exists to stop flapping; %s now goes through it.", what),

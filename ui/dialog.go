@@ -67,11 +67,15 @@ func (r dialogResult) String() string {
 	return fmt.Sprintf("dialogResult(%d)", int(r))
 }
 
-// dialog is a confirmation of one write. Its content is built when it opens
-// and stays frozen while it is open, even as live data keeps arriving, so
-// what the user confirms is exactly what is shown (and the request carries
-// the precondition read at that moment). Focus starts on Cancel, as in k9s:
-// enter on an untouched dialog cancels; y confirms.
+// dialog is a confirmation of one write. Its request and lines are built
+// when it opens and stay frozen while it is open, so what the user confirms
+// is exactly what is shown (and the request carries the precondition read at
+// that moment). What can change underneath is not frozen: the cooldown
+// countdown and the data's freshness are live lines (Model.dialogLive), and
+// confirming re-checks them against the live state (Model.confirmWrite): an
+// approved decision that changed or went stale is refused, and a cooldown
+// that ended is not bypassed. Focus starts on Cancel, as in k9s: enter on an
+// untouched dialog cancels; y confirms.
 type dialog struct {
 	kind    dialogKind
 	title   string
@@ -84,8 +88,9 @@ type dialog struct {
 	// a count the user typed): it needs the decision to be fresh.
 	approve    bool
 	pin        core.PinRequest
-	blocked    bool       // the scale or pin goes through a cooldown: needs dialogBypass
-	bypassOf   dialogKind // dialogBypass: the write it confirms (dialogScale or dialogPin)
+	blocked    bool           // the cooldown blocked the change when the dialog opened
+	dir        core.Direction // dialogScale, dialogPin, dialogUnpin: the replicas' direction, for the live cooldown check
+	bypassOf   dialogKind     // dialogBypass: the write it confirms (dialogScale or dialogPin)
 	duck       core.DuckDBRequest
 	canRestart bool // the DuckDB dialog offers the rolling restart
 	restartWhy string
@@ -123,7 +128,9 @@ func (d dialog) View(st *Styles, k KeyMap, w int, live []string) string {
 		body = append(body, wrap(l, inner, 2)...)
 	}
 	for _, l := range live {
-		body = append(body, wrap(st.Warn.Render(l), inner, 2)...)
+		for _, wl := range wrap(l, inner, 2) {
+			body = append(body, st.Warn.Render(wl))
+		}
 	}
 	if d.kind == dialogDuckDB {
 		box := "[ ]"

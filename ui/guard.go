@@ -3,6 +3,8 @@ package ui
 import (
 	"fmt"
 	"time"
+
+	"github.com/kimiclaw/kimiscale/core"
 )
 
 // Guards: what the dashboard checks before it acts on the decision in
@@ -83,15 +85,67 @@ func (m *Model) staleNote(approve bool) string {
 }
 
 // dialogLive are the lines of the open dialog that follow the live state,
-// re-rendered at every View.
+// re-rendered at every View from the model's clock: the cooldown countdown
+// and the data's freshness.
 func (m *Model) dialogLive(d *dialog) []string {
 	var out []string
 	switch d.kind {
 	case dialogScale, dialogPin, dialogUnpin, dialogBypass:
+		if s := m.cooldownNote(d); s != "" {
+			out = append(out, s)
+		}
 		if s := m.staleNote(d.approve); s != "" {
 			out = append(out, s)
 		}
 	case dialogAuto, dialogDuckDB:
 	}
 	return out
+}
+
+// cooldownNote is the live cooldown line of a scale, pin, unpin or bypass
+// dialog: the countdown while the cooldown blocks the change, or that it
+// ended, "" when it never blocked.
+func (m *Model) cooldownNote(d *dialog) string {
+	switch {
+	case m.cooldownBlocks(d.dir) && d.kind == dialogBypass:
+		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more", d.dir, mmss(m.decision.Cooldown.Until.Sub(m.now)))
+	case m.cooldownBlocks(d.dir):
+		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more; confirming asks a second time to bypass it",
+			d.dir, mmss(m.decision.Cooldown.Until.Sub(m.now)))
+	case d.blocked:
+		return "the cooldown has ended: confirming applies without a bypass (none is recorded)"
+	}
+	return ""
+}
+
+// approvalOf is what approving decision d writes: its target, or what the
+// cooldown holds back (Proposed); ok is false when there is nothing to
+// approve.
+func approvalOf(d core.Decision) (to int32, ok bool) {
+	switch {
+	case d.Target != d.Current:
+		return d.Target, true
+	case cooldownBlocked(d) && d.Proposed != d.Current:
+		return d.Proposed, true
+	}
+	return d.Current, false
+}
+
+// approvalChanged says why an approve dialog's scale may no longer be
+// written, "" when it may: the live decision is not from a fresh poll, or
+// it no longer asks for the scale the dialog showed.
+func (m *Model) approvalChanged(d dialog) string {
+	if s := m.staleRefusal(); s != "" {
+		return s
+	}
+	live := *m.decision
+	to, ok := approvalOf(live)
+	if ok && live.Current == d.scale.From && to == d.scale.To {
+		return ""
+	}
+	now := fmt.Sprintf("%d → %d", live.Current, to)
+	if !ok {
+		now = fmt.Sprintf("%s at %d", live.Action, live.Current)
+	}
+	return fmt.Sprintf("not applied: the decision changed while the dialog was open (now %s); review it and approve again", now)
 }

@@ -67,7 +67,8 @@ func (m *Model) pinDialog(h core.HPAState, n int32) *dialog {
 	b := h.Bounds
 	req := core.PinRequest{Replicas: n, By: m.deps.User,
 		Reason: fmt.Sprintf("pin by %s: HPA %s at %d (was %d..%d)", m.deps.User, h.Name, n, b.Min, b.Max)}
-	d := &dialog{kind: dialogPin, confirm: "Pin", pin: req}
+	dir := core.ScaleRequest{From: m.state.Replicas, To: n}.Direction()
+	d := &dialog{kind: dialogPin, confirm: "Pin", pin: req, dir: dir}
 	d.title = fmt.Sprintf("Pin HPA %s at %d replicas?", h.Name, n)
 	d.lines = []string{
 		fmt.Sprintf("change:  HPA %s minReplicas %d→%d, maxReplicas %d→%d (original %d..%d saved in annotation %s)",
@@ -83,12 +84,7 @@ func (m *Model) pinDialog(h core.HPAState, n int32) *dialog {
 	if m.deps.DryRun {
 		d.lines = append(d.lines, "DRY-RUN: the API server validates the change but does not persist it")
 	}
-	dir := core.ScaleRequest{From: m.state.Replicas, To: n}.Direction()
-	if m.cooldownBlocks(dir) {
-		d.blocked = true
-		d.lines = append(d.lines, fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more; confirming asks a second time to bypass it",
-			dir, mmss(m.decision.Cooldown.Until.Sub(m.now))))
-	}
+	d.blocked = m.cooldownBlocks(dir)
 	return d
 }
 

@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kimiclaw/kimiscale/core"
+)
+
+// upTo is a decision to scale from the current count to *to.
+func upTo(to *int32) func(core.Input, time.Time) core.Decision {
+	return func(in core.Input, now time.Time) core.Decision {
+		d := scaleUp(in, now)
+		d.Target, d.Proposed, d.HPADesired = *to, *to, *to
+		return d
+	}
+}
+
+// TestApproveRechecksAtConfirmation: y on an approve dialog writes only
+// when the live decision still asks for what the dialog showed, from a
+// fresh poll.
+func TestApproveRechecksAtConfirmation(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(r *rig, to *int32)
+		writes int
+		status string
+	}{
+		{name: "unchanged decision, new poll", change: func(r *rig, to *int32) {}, writes: 1},
+		{name: "target changed", change: func(r *rig, to *int32) { *to = 4 }, status: "not applied: the decision changed while the dialog was open (now 3 → 4); review it and approve again"},
+		{name: "now maintain", change: func(r *rig, to *int32) { *to = 3 }, status: "not applied: the decision changed while the dialog was open (now scale_up at 3)"},
+		{name: "poll failed", change: func(r *rig, to *int32) { r.cluster.err = errors.New("etcdserver: request timed out") },
+			status: "not approved: the decision is from 12:00:15, 0s ago (the last poll failed: read cluster state: etcdserver: request timed out)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig()
+			to := int32(5)
+			m := keys(t, r.model(t, 120, 40, upTo(&to)), "a")
+			if m.dialog == nil || m.dialog.scale.To != 5 {
+				t.Fatalf("a: dialog %+v, want the scale 3 → 5", m.dialog)
+			}
+			tc.change(r, &to)
+			r.clk.Step(15 * time.Second)
+			m = update(t, m, m.pollCmd()())
+			m = keys(t, m, "y")
+			if len(r.actuator.scales) != tc.writes {
+				t.Fatalf("y wrote %+v, want %d writes", r.actuator.scales, tc.writes)
+			}
+			if tc.writes == 1 && r.actuator.scales[0].To != 5 {
+				t.Errorf("y wrote %+v, want 3 → 5", r.actuator.scales[0])
+			}
+			if !strings.Contains(m.status, tc.status) {
+				t.Errorf("status %q, want %q", m.status, tc.status)
+			}
+		})
+	}
+}
+
+// TestCooldownEndsWhileDialogOpen: the cooldown countdown in a dialog is
+// live, and a change the cooldown no longer blocks is applied without a
+// bypass (none recorded), whether the first or the bypass dialog is open.
+func TestCooldownEndsWhileDialogOpen(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		open []string // keys that open the dialog the cooldown ends under
+	}{
+		{name: "first dialog", open: []string{"a"}},
+		{name: "bypass dialog", open: []string{"a", "y"}},
+		{name: "override", open: []string{"o", "backspace", "5", "enter"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := cooldownRig() // scale-up blocked until 12:07:00
+			m := keys(t, r.model(t, 120, 40, heldByCooldown), tc.open...)
+			if m.dialog == nil || !strings.Contains(text(m), "BLOCKED: the cooldown blocks scale-up for 07:00 more") {
+				t.Fatalf("%v: dialog %+v does not show the countdown:\n%s", tc.open, m.dialog, text(m))
+			}
+			r.clk.Step(30 * time.Second)
+			m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0})
+			if !strings.Contains(text(m), "BLOCKED: the cooldown blocks scale-up for 06:30 more") {
+				t.Fatalf("30s later the dialog's countdown is frozen:\n%s", text(m))
+			}
+			r.clk.Step(7 * time.Minute)
+			m = update(t, m, m.pollCmd()()) // the same held decision, its cooldown over
+			if !strings.Contains(text(m), "the cooldown has ended: confirming applies without a bypass") {
+				t.Fatalf("the dialog does not say the cooldown ended:\n%s", text(m))
+			}
+			m = keys(t, m, "y")
+			if len(r.actuator.scales) != 1 || r.actuator.scales[0].BypassCooldown {
+				t.Fatalf("y after the cooldown ended wrote %+v, want one scale without BypassCooldown (status %q)", r.actuator.scales, m.status)
+			}
+			if got := lastLogWith(m, "cooldown"); !strings.Contains(got, "the cooldown ended while the dialog was open") || strings.Contains(got, "bypass confirmed") {
+				t.Errorf("log %q, want it to say the cooldown ended and nothing was bypassed", got)
+			}
+		})
+	}
+}
