@@ -82,17 +82,17 @@ func loadConfig(path string, explicit bool) (fileConfig, error) {
 	}
 	if c.IntervalString != "" {
 		if c.Interval, err = time.ParseDuration(c.IntervalString); err != nil || c.Interval <= 0 {
-			return c, fmt.Errorf("config file %s: interval %q: want a positive duration such as \"15s\"", path, c.IntervalString)
+			return c, fmt.Errorf("config file %s: interval %q: valid is %s", path, c.IntervalString, validInterval)
 		}
 	}
 	if c.Prometheus.TimeoutString != "" {
 		if c.Prometheus.Timeout, err = time.ParseDuration(c.Prometheus.TimeoutString); err != nil || c.Prometheus.Timeout <= 0 {
-			return c, fmt.Errorf("config file %s: prometheus.timeout %q: want a positive duration such as \"5s\"", path, c.Prometheus.TimeoutString)
+			return c, fmt.Errorf("config file %s: prometheus.timeout %q: valid is %s", path, c.Prometheus.TimeoutString, validTimeout)
 		}
 	}
 	if c.Prometheus.RangeString != "" {
 		if c.Prometheus.Range, err = time.ParseDuration(c.Prometheus.RangeString); err != nil || c.Prometheus.Range <= 0 {
-			return c, fmt.Errorf("config file %s: prometheus.range %q: want a positive duration such as \"2m\"", path, c.Prometheus.RangeString)
+			return c, fmt.Errorf("config file %s: prometheus.range %q: valid is %s", path, c.Prometheus.RangeString, validRange)
 		}
 	}
 	for m := range c.Prometheus.Queries {
@@ -106,6 +106,20 @@ func loadConfig(path string, explicit bool) (fileConfig, error) {
 		c.Policy = filepath.Join(filepath.Dir(path), c.Policy)
 	}
 	return c, nil
+}
+
+// setBy returns the file's key for the setting of flag (interval,
+// prometheus-timeout or prometheus-range) and whether the file sets it.
+func (c fileConfig) setBy(flag string) (key string, set bool) {
+	switch flag {
+	case "interval":
+		return "interval", c.Interval != 0
+	case "prometheus-timeout":
+		return "prometheus.timeout", c.Prometheus.Timeout != 0
+	case "prometheus-range":
+		return "prometheus.range", c.Prometheus.Range != 0
+	}
+	return "", false
 }
 
 // redacted returns a copy safe to print: secrets replaced.

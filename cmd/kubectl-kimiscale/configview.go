@@ -21,6 +21,9 @@ func newConfigCmd(o *Options) *cobra.Command {
 			if err := o.Complete(cmd, nil); err != nil {
 				return err
 			}
+			if err := o.Validate(cmd); err != nil {
+				return err
+			}
 			eff := fileConfig{Prometheus: o.Prometheus, Policy: o.PolicyPath}
 			eff.IntervalString = o.Interval.String()
 			eff.Prometheus.TimeoutString = o.Prometheus.Timeout.String()

@@ -47,6 +47,9 @@ func flagError(_ *cobra.Command, err error) error {
 	if v := f.Annotations[validAnnotation]; len(v) > 0 {
 		return fmt.Errorf("--%s %q: not %s; valid is %s", f.Name, ive.GetValue(), noun, v[0])
 	}
+	if f.Value.Type() == "duration" {
+		noun += " such as 90s, 15m or 1h30m"
+	}
 	return fmt.Errorf("--%s %q: valid is %s", f.Name, ive.GetValue(), noun)
 }
 
@@ -57,7 +60,7 @@ func typeNoun(typ string) string {
 	case "bool":
 		return "true or false"
 	case "duration":
-		return "a duration such as 90s, 15m or 1h30m"
+		return "a duration"
 	case "float64":
 		return "a number"
 	case "int", "int32", "int64":

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"io"
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
 )
 
@@ -23,17 +25,48 @@ func TestFlagValueErrors(t *testing.T) {
 		{[]string{"--demo", "--speed", "1e9"}, "--speed 1e+09: " + speedValid},
 		{[]string{"--demo", "--speed", "NaN"}, "--speed NaN: " + speedValid},
 		{[]string{"--demo", "--speed", "-Inf"}, "--speed -Inf: " + speedValid},
-		{[]string{"--interval", "abc"}, `--interval "abc": valid is a duration such as 90s, 15m or 1h30m`},
-		{[]string{"status", "--prometheus-timeout", "5"}, `--prometheus-timeout "5": valid is a duration such as 90s, 15m or 1h30m`},
+		{[]string{"--interval", "abc"}, `--interval "abc": not a duration; valid is 1s to 1h, e.g. 15s`},
+		{[]string{"status", "--prometheus-timeout", "5"}, `--prometheus-timeout "5": not a duration; valid is a positive duration such as 5s`},
 		{[]string{"status", "--demo=maybe"}, `--demo "maybe": valid is true or false`},
-		{[]string{"forecast-eval", "--origins", "abc"}, `--origins "abc": valid is a whole number`},
-		{[]string{"simulate", "--capacity", "x"}, `--capacity "x": valid is a number`},
+		{[]string{"forecast-eval", "--origins", "abc"}, `--origins "abc": not a whole number; valid is 1 or more`},
 		{[]string{"--bogus"}, "unknown flag: --bogus"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			_, _, err := run(t, tc.args...)
 			require.EqualError(t, err, tc.err)
+		})
+	}
+}
+
+// TestFlagErrorWithoutRange: a flag that records no range says what its
+// type accepts.
+func TestFlagErrorWithoutRange(t *testing.T) {
+	tests := []struct {
+		typ, value, want string
+	}{
+		{"duration", "x", `--f "x": valid is a duration such as 90s, 15m or 1h30m`},
+		{"float64", "x", `--f "x": valid is a number`},
+		{"int", "x", `--f "x": valid is a whole number`},
+		{"bool", "x", `--f "x": valid is true or false`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.typ, func(t *testing.T) {
+			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			switch tc.typ {
+			case "duration":
+				fs.Duration("f", 0, "")
+			case "float64":
+				fs.Float64("f", 0, "")
+			case "int":
+				fs.Int("f", 0, "")
+			case "bool":
+				fs.Bool("f", false, "")
+			}
+			err := fs.Parse([]string{"--f=" + tc.value})
+			require.Error(t, err)
+			require.EqualError(t, flagError(nil, err), tc.want)
 		})
 	}
 }

@@ -35,12 +35,28 @@ naive "no change" forecast on the same origins: below 1.0 beats doing nothing.`,
 			if err := checkTraceFlags(trace, output); err != nil {
 				return err
 			}
-			if err := opt.Validate(); err != nil {
-				return err
+			switch {
+			case opt.Origins < 1:
+				return badFlag("origins", opt.Origins, validOrigins)
+			case opt.Horizon <= 0:
+				return badFlag("horizon", opt.Horizon, validHorizon)
+			case opt.MaxHistory <= 0:
+				return badFlag("max-history", opt.MaxHistory, validMaxHistory)
+			}
+			if cmd.Flags().Changed("models") {
+				if err := checkNames("models", models, core.ModelNames()); err != nil {
+					return err
+				}
 			}
 			series, err := readTraceFile(trace)
 			if err != nil {
 				return err
+			}
+			// Each origin needs a sample exactly --horizon later.
+			if len(series) > 1 {
+				if step := series[1].At.Sub(series[0].At); step > 0 && opt.Horizon%step != 0 {
+					return badFlag("horizon", opt.Horizon, fmt.Sprintf("a multiple of the trace's interval %s, e.g. %s", step, 5*step))
+				}
 			}
 			fp := core.DefaultPolicy().Forecast
 			fs := backtest.Models(fp.Points, fp.Season.D())
@@ -76,10 +92,19 @@ naive "no change" forecast on the same origins: below 1.0 beats doing nothing.`,
 	cmd.Flags().StringSliceVar(&models, "models", nil, "models to score (default: every model, and the seed's regression both from the last sample and from the fitted line): "+strings.Join(core.ModelNames(), ", "))
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	cmd.Flags().IntVar(&opt.Origins, "origins", opt.Origins, "forecast origins over the second half of the trace")
+	setValid(cmd.Flags(), "origins", validOrigins)
 	cmd.Flags().DurationVar(&opt.Horizon, "horizon", opt.Horizon, "how far ahead each forecast looks")
+	setValid(cmd.Flags(), "horizon", validHorizon)
 	cmd.Flags().DurationVar(&opt.MaxHistory, "max-history", opt.MaxHistory, "most history a model sees at each origin")
+	setValid(cmd.Flags(), "max-history", validMaxHistory)
 	return cmd
 }
+
+const (
+	validOrigins    = "1 or more"
+	validHorizon    = "a positive duration such as 5m (a multiple of the trace's interval)"
+	validMaxHistory = "a positive duration such as 168h"
+)
 
 // readTraceFile reads a timestamp,value CSV trace.
 func readTraceFile(path string) ([]core.Sample, error) {
@@ -125,7 +150,7 @@ func checkTraceFlags(trace, output string) error {
 		return fmt.Errorf("--trace is required: a CSV file with a timestamp,value header")
 	}
 	if output != "table" && output != "json" {
-		return fmt.Errorf("-o %q: valid formats are table and json", output)
+		return fmt.Errorf("-o %q: valid is table or json", output)
 	}
 	return nil
 }

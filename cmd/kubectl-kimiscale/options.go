@@ -64,8 +64,11 @@ func (o *Options) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Prometheus.InsecureSkipTLSVerify, "prometheus-insecure-skip-tls-verify", false, "do not verify Prometheus' TLS certificate (insecure)")
 	fs.StringArrayVar(&o.headers, "prometheus-header", nil, "extra HTTP header for Prometheus as NAME=VALUE, repeatable (e.g. X-Scope-OrgID=tenant)")
 	fs.DurationVar(&o.Prometheus.Timeout, "prometheus-timeout", o.Prometheus.Timeout, "timeout of one poll of Prometheus")
+	setValid(fs, "prometheus-timeout", validTimeout)
 	fs.DurationVar(&o.Prometheus.Range, "prometheus-range", o.Prometheus.Range, "range of the default queries' rate() windows; at least 4 scrape intervals")
-	fs.DurationVar(&o.Interval, "interval", o.Interval, "poll interval")
+	setValid(fs, "prometheus-range", validRange)
+	fs.DurationVar(&o.Interval, "interval", o.Interval, "poll interval, "+validInterval)
+	setValid(fs, "interval", validInterval)
 	fs.StringVar(&o.PolicyPath, "policy", "", "policy file (YAML); default: the seed policy")
 }
 
@@ -129,7 +132,7 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	for _, h := range o.headers {
 		k, v, ok := strings.Cut(h, "=")
 		if !ok || strings.TrimSpace(k) == "" {
-			return fmt.Errorf("--prometheus-header %q: want NAME=VALUE, e.g. X-Scope-OrgID=tenant", h)
+			return fmt.Errorf("--prometheus-header %q: valid is NAME=VALUE, e.g. X-Scope-OrgID=tenant", h)
 		}
 		p.Headers[strings.TrimSpace(k)] = v
 	}
@@ -143,6 +146,14 @@ func fromFile[T comparable](flags *pflag.FlagSet, flag string, dst *T, v T) {
 	if !flags.Changed(flag) && v != zero {
 		*dst = v
 	}
+}
+
+// deploymentArgs accepts at most one argument, the Deployment.
+func deploymentArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 1 {
+		return fmt.Errorf("%d arguments %q: give at most one Deployment, as NAME or deploy/NAME", len(args), args)
+	}
+	return nil
 }
 
 // parseDeploymentArg accepts NAME, deploy/NAME, deployment/NAME,
@@ -167,12 +178,12 @@ func parseDeploymentArg(arg string) (string, error) {
 func (o *Options) Validate(cmd *cobra.Command) error {
 	changed := func(name string) bool { return cmd.Flags().Lookup(name) != nil && cmd.Flags().Changed(name) }
 	switch {
-	case o.Interval <= 0:
-		return fmt.Errorf("--interval %s: must be positive, e.g. 15s", o.Interval)
+	case o.Interval < minInterval || o.Interval > maxInterval:
+		return o.badSetting(cmd, "interval", o.Interval, validInterval)
 	case o.Prometheus.Timeout <= 0:
-		return fmt.Errorf("--prometheus-timeout %s: must be positive, e.g. 5s", o.Prometheus.Timeout)
+		return o.badSetting(cmd, "prometheus-timeout", o.Prometheus.Timeout, validTimeout)
 	case o.Prometheus.Range <= 0:
-		return fmt.Errorf("--prometheus-range %s: must be positive, e.g. 2m (at least 4 scrape intervals)", o.Prometheus.Range)
+		return o.badSetting(cmd, "prometheus-range", o.Prometheus.Range, validRange)
 	case !o.Demo && o.Prometheus.URL != "" && o.Prometheus.Service != "":
 		return fmt.Errorf("--prometheus-url and --prometheus-service both set: give one (the service is reached through the API server)")
 	case o.Auto && o.ReadOnly:
@@ -204,6 +215,26 @@ const (
 	maxSpeed   = 100000
 	validSpeed = "1 to 100000 simulated seconds per wall second (60 replays a trace minute a second, 43200 30 days a minute)"
 )
+
+// The ranges of the duration settings. Polling faster than once a second
+// would hammer the API server and Prometheus for nothing (Prometheus scrapes
+// every 15 to 60 s); slower than once an hour, the dashboard is not live.
+const (
+	minInterval   = time.Second
+	maxInterval   = time.Hour
+	validInterval = "1s to 1h, e.g. 15s"
+	validTimeout  = "a positive duration such as 5s"
+	validRange    = "a positive duration such as 2m (at least 4 scrape intervals)"
+)
+
+// badSetting is badFlag for a setting the config file may also fill: it
+// names the file's key when the value came from there, not the flag.
+func (o *Options) badSetting(cmd *cobra.Command, flag string, value any, valid string) error {
+	if key, set := o.file.setBy(flag); set && !cmd.Flags().Changed(flag) {
+		return fmt.Errorf("config file %s: %s %v: valid is %s", o.ConfigPath, key, value, valid)
+	}
+	return badFlag(flag, value, valid)
+}
 
 // demoNamespace is the namespace of the demo cluster's only Deployment,
 // defaultDeployment.

@@ -69,9 +69,7 @@ func TestContradictoryFlags(t *testing.T) {
 		{[]string{"--headless"}, "--headless works only with --demo; for one decision from a cluster run: kubectl kimiscale status"},
 		{[]string{"--speed", "10"}, "--speed works only with --demo"},
 		{[]string{"--prometheus-url", "http://a", "--prometheus-service", "m/p:9090"}, "--prometheus-url and --prometheus-service both set: give one (the service is reached through the API server)"},
-		{[]string{"--interval", "0s"}, "--interval 0s: must be positive, e.g. 15s"},
-		{[]string{"--prometheus-header", "nonsense"}, `--prometheus-header "nonsense": want NAME=VALUE, e.g. X-Scope-OrgID=tenant`},
-		{[]string{"a", "b"}, "accepts at most 1 arg(s), received 2"},
+		{[]string{"--prometheus-header", "nonsense"}, `--prometheus-header "nonsense": valid is NAME=VALUE, e.g. X-Scope-OrgID=tenant`},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -122,6 +120,40 @@ func TestDemoAcceptsItsOwnNames(t *testing.T) {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			_, _, err := run(t, args...)
 			require.ErrorIs(t, err, errNoTTY)
+		})
+	}
+}
+
+// TestSharedFlagChecks: the settings every command shares are checked by
+// every command that reads them, and a bad value from the config file names
+// the file's key.
+func TestSharedFlagChecks(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("interval: 2h\nprometheus: {timeout: 1s}\n"), 0o600))
+	zero := filepath.Join(dir, "zero.yaml")
+	require.NoError(t, os.WriteFile(zero, []byte("prometheus: {range: 0s}\n"), 0o600))
+	tests := []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--interval", "0s"}, "--interval 0s: valid is 1s to 1h, e.g. 15s"},
+		{[]string{"status", "--interval", "500ms"}, "--interval 500ms: valid is 1s to 1h, e.g. 15s"},
+		{[]string{"manifests", "--interval", "61m"}, "--interval 1h1m0s: valid is 1s to 1h, e.g. 15s"},
+		{[]string{"config", "view", "--prometheus-timeout", "-1s"}, "--prometheus-timeout -1s: valid is a positive duration such as 5s"},
+		{[]string{"status", "--prometheus-range", "0s"}, "--prometheus-range 0s: valid is a positive duration such as 2m (at least 4 scrape intervals)"},
+		{[]string{"status", "--prometheus-range", "2"}, `--prometheus-range "2": not a duration; valid is a positive duration such as 2m (at least 4 scrape intervals)`},
+		{[]string{"status", "--config", cfg}, "config file " + cfg + ": interval 2h0m0s: valid is 1s to 1h, e.g. 15s"},
+		{[]string{"status", "--config", cfg, "--interval", "10h"}, "--interval 10h0m0s: valid is 1s to 1h, e.g. 15s"},
+		{[]string{"status", "--config", zero}, "config file " + zero + `: prometheus.range "0s": valid is a positive duration such as 2m (at least 4 scrape intervals)`},
+		{[]string{"a", "b"}, `2 arguments ["a" "b"]: give at most one Deployment, as NAME or deploy/NAME`},
+		{[]string{"status", "a", "b", "c"}, `3 arguments ["a" "b" "c"]: give at most one Deployment, as NAME or deploy/NAME`},
+		{[]string{"status", "-o", "wide"}, `-o "wide": valid is json, yaml or table`},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, _, err := run(t, tc.args...)
+			require.EqualError(t, err, tc.err)
 		})
 	}
 }
@@ -266,7 +298,7 @@ func TestTraceCommandsFlags(t *testing.T) {
 			_, _, err := run(t, sub)
 			require.EqualError(t, err, "--trace is required: a CSV file with a timestamp,value header")
 			_, _, err = run(t, sub, "--trace", "x.csv", "-o", "yaml")
-			require.EqualError(t, err, `-o "yaml": valid formats are table and json`)
+			require.EqualError(t, err, `-o "yaml": valid is table or json`)
 			bad := filepath.Join(t.TempDir(), "bad.csv")
 			require.NoError(t, os.WriteFile(bad, []byte("timestamp,value\n1995-07-01T04:00:00Z,42\nnot-a-time,7\n"), 0o600))
 			_, _, err = run(t, sub, "--trace", bad)

@@ -50,7 +50,7 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Short:         "Dashboard to approve, override or auto-apply kimiclaw-db scaling",
 		Long:          rootLong,
 		Example:       rootExample,
-		Args:          cobra.MaximumNArgs(1),
+		Args:          deploymentArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations: map[string]string{

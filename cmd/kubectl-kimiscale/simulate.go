@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,20 +39,20 @@ the startup delay) and oracle (knows the future: the cheapest policy without vio
 			if err := checkTraceFlags(trace, output); err != nil {
 				return err
 			}
-			known := map[string]bool{}
-			for _, n := range sim.PolicyNames() {
-				known[n] = true
-			}
-			for _, n := range opts.Compare {
-				if !known[n] {
-					return fmt.Errorf("--compare %q: unknown policy; valid: %s", n, strings.Join(sim.PolicyNames(), ", "))
-				}
-			}
-			var err error
-			if opts.From, err = parseTimeFlag("--from", from); err != nil {
+			if err := checkNames("compare", opts.Compare, sim.PolicyNames()); err != nil {
 				return err
 			}
-			if opts.To, err = parseTimeFlag("--to", to); err != nil {
+			if math.IsNaN(opts.Capacity) || math.IsInf(opts.Capacity, 0) || opts.Capacity < 0 {
+				return badFlag("capacity", opts.Capacity, validCapacity)
+			}
+			if opts.Startup <= 0 {
+				return badFlag("startup", opts.Startup, validStartup)
+			}
+			var err error
+			if opts.From, err = parseTimeFlag("from", from); err != nil {
+				return err
+			}
+			if opts.To, err = parseTimeFlag("to", to); err != nil {
 				return err
 			}
 			opts.Policy = core.DefaultPolicy()
@@ -61,6 +63,9 @@ the startup delay) and oracle (knows the future: the cheapest policy without vio
 			}
 			series, err := readTraceFile(trace)
 			if err != nil {
+				return err
+			}
+			if err := checkWindow(series, opts.From, opts.To); err != nil {
 				return err
 			}
 			rep, err := sim.Run(series, opts)
@@ -85,21 +90,76 @@ the startup delay) and oracle (knows the future: the cheapest policy without vio
 	f.StringVar(&policyPath, "policy", "", "policy file (YAML); default: the seed policy")
 	f.StringSliceVar(&opts.Compare, "compare", sim.PolicyNames(), "policies to compare: "+strings.Join(sim.PolicyNames(), ", "))
 	f.Float64Var(&opts.Capacity, "capacity", 0, "demand one replica serves at 100% CPU (default: peak / (max replicas × CPU up-threshold))")
+	setValid(f, "capacity", validCapacity)
 	f.DurationVar(&opts.Startup, "startup", sim.DefaultStartup, "how long a new replica takes to become ready")
-	f.StringVar(&from, "from", "", "start of the window to replay (RFC 3339)")
-	f.StringVar(&to, "to", "", "end of the window to replay (RFC 3339)")
+	setValid(f, "startup", validStartup)
+	f.StringVar(&from, "from", "", "start of the window to replay (RFC 3339; default: the trace's start)")
+	f.StringVar(&to, "to", "", "end of the window to replay (RFC 3339; default: the trace's end)")
 	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
 	f.BoolVar(&timeline, "timeline", true, "with -o json: include the per-step timeline")
 	return cmd
 }
 
+const (
+	validCapacity = "0 (the default: peak / (max replicas × CPU up-threshold)) or a positive number of demand units per replica"
+	validStartup  = "a positive duration such as 1m"
+	validTime     = "an RFC 3339 time such as 1995-07-13T00:00:00Z"
+)
+
+// parseTimeFlag parses the RFC 3339 value v of --name; empty is the zero time.
 func parseTimeFlag(name, v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s %q: want an RFC 3339 time such as 1995-07-13T00:00:00Z", name, v)
+		return time.Time{}, fmt.Errorf("--%s %q: valid is %s", name, v, validTime)
 	}
 	return t, nil
+}
+
+// checkWindow checks --from and --to (zero when not given) against the
+// trace, which ends one interval after its last sample, as sim.Run counts
+// it; the window must hold at least one step.
+func checkWindow(series []core.Sample, from, to time.Time) error {
+	if len(series) == 0 {
+		return nil // sim.Run says the trace is empty
+	}
+	last := sim.DefaultStep
+	if n := len(series); n > 1 {
+		last = series[n-1].At.Sub(series[n-2].At)
+	}
+	start, end := series[0].At, series[len(series)-1].At.Add(last)
+	rfc := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	if !from.IsZero() && (from.Before(start) || !from.Before(end)) {
+		return fmt.Errorf("--from %s: valid is a time in the trace, from %s to before %s", rfc(from), rfc(start), rfc(end))
+	}
+	if to.IsZero() {
+		return nil
+	}
+	after, what := start, "the trace's start "+rfc(start)
+	if !from.IsZero() {
+		after, what = from, "--from "+rfc(from)
+	}
+	if !to.After(after) || to.After(end) {
+		return fmt.Errorf("--to %s: valid is a time after %s, up to the trace's end %s", rfc(to), what, rfc(end))
+	}
+	return nil
+}
+
+// checkNames checks a list flag's values against the valid names: an
+// unknown name or a name given twice is an error naming the valid ones.
+func checkNames(flag string, names, valid []string) error {
+	list := strings.Join(valid, ", ")
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		switch {
+		case !slices.Contains(valid, n):
+			return fmt.Errorf("--%s %q: unknown; valid is one or more of %s, comma-separated", flag, n, list)
+		case seen[n]:
+			return fmt.Errorf("--%s %q: given twice; valid is each of %s at most once", flag, n, list)
+		}
+		seen[n] = true
+	}
+	return nil
 }

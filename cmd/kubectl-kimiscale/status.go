@@ -32,14 +32,14 @@ Exit code 0 when there is nothing to do, 3 when the decision is to scale, 1 on e
 		Example: `  kubectl kimiscale status -o json
   kubectl kimiscale status deploy/kimiclaw-db -n db --prometheus-url http://127.0.0.1:9090 -o table
   kubectl kimiscale status --demo -o yaml`,
-		Args:              cobra.MaximumNArgs(1),
+		Args:              deploymentArgs,
 		ValidArgsFunction: o.completeDeployments,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(cmd, args); err != nil {
 				return err
 			}
 			if output != "json" && output != "yaml" && output != "table" {
-				return fmt.Errorf("-o %q: valid formats are json, yaml and table", output)
+				return fmt.Errorf("-o %q: valid is json, yaml or table", output)
 			}
 			if err := o.Validate(cmd); err != nil {
 				return err

@@ -55,5 +55,5 @@ func TestStatusOnTheDemo(t *testing.T) {
 	assert.Contains(t, tbl, "DUCKDB              memory_limit 4GB, threads 4")
 
 	_, _, err = run(t, "status", "--demo", "-o", "xml")
-	require.EqualError(t, err, `-o "xml": valid formats are json, yaml and table`)
+	require.EqualError(t, err, `-o "xml": valid is json, yaml or table`)
 }
