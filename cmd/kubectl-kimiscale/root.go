@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -82,5 +84,74 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		newConfigCmd(o),
 		newVersionCmd(streams),
 	)
+	// cobra adds completion and help when the command runs; add them now so
+	// that they too refuse an unknown subcommand.
+	cmd.InitDefaultCompletionCmd()
+	cmd.SetHelpCommand(newHelpCmd())
+	refuseUnknownSubcommands(cmd)
 	return cmd
+}
+
+// refuseUnknownSubcommands makes every command that only groups others
+// (config, completion) refuse an unknown subcommand. cobra prints such a
+// command's help and exits 0 for "config bogus", so a typo looked like
+// success; kubectl says: error: unknown command "bogus" for "kubectl config".
+func refuseUnknownSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		refuseUnknownSubcommands(c)
+	}
+	if !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		return unknownCommand(cmd, args[0])
+	}
+}
+
+// unknownCommand is the error for name given as a subcommand of cmd.
+func unknownCommand(cmd *cobra.Command, name string) error {
+	var valid []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			valid = append(valid, c.Name())
+		}
+	}
+	return fmt.Errorf("unknown command %q for %q; valid: %s", name, cmd.CommandPath(), strings.Join(valid, ", "))
+}
+
+// newHelpCmd replaces cobra's help command, which answers "help bogus" with
+// "Unknown help topic" and exit code 0.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			target, _, err := c.Root().Find(args)
+			if err != nil || target == nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []string
+			for _, sub := range target.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, sub.Name())
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			switch {
+			case err != nil:
+				return err
+			case len(rest) > 0:
+				return unknownCommand(target, rest[0])
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+	}
 }
