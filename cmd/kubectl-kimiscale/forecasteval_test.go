@@ -22,6 +22,7 @@ func TestForecastEvalFlagChecks(t *testing.T) {
 		{[]string{"--horizon", "90s"}, "--horizon 1m30s: valid is a multiple of the trace's interval 1m0s, e.g. 5m0s"},
 		{[]string{"--horizon", "soon"}, `--horizon "soon": not a duration; valid is a positive duration such as 5m (a multiple of the trace's interval)`},
 		{[]string{"--max-history", "-1h"}, "--max-history -1h0m0s: valid is a positive duration such as 168h"},
+		{[]string{"--models", ""}, "--models is empty: valid is one or more of " + models + ", comma-separated"},
 		{[]string{"--models", "linear,prophet"}, `--models "prophet": unknown; valid is one or more of ` + models + ", comma-separated"},
 		{[]string{"--models", "holt,holt"}, `--models "holt": given twice; valid is each of ` + models + " at most once"},
 		{[]string{"-o", "csv"}, `-o "csv": valid is table or json`},

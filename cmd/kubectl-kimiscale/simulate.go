@@ -148,9 +148,14 @@ func checkWindow(series []core.Sample, from, to time.Time) error {
 }
 
 // checkNames checks a list flag's values against the valid names: an
-// unknown name or a name given twice is an error naming the valid ones.
+// explicitly empty list (--compare=""), an unknown name or a name given
+// twice is an error naming the valid ones. An empty list must not fall
+// through to the callee, which reads it as "all".
 func checkNames(flag string, names, valid []string) error {
 	list := strings.Join(valid, ", ")
+	if len(names) == 0 {
+		return fmt.Errorf("--%s is empty: valid is one or more of %s, comma-separated", flag, list)
+	}
 	seen := make(map[string]bool, len(names))
 	for _, n := range names {
 		switch {

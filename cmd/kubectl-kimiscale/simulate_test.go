@@ -19,6 +19,9 @@ func TestSimulateFlagChecks(t *testing.T) {
 		args []string
 		err  string
 	}{
+		{[]string{"--compare", ""}, "--compare is empty: valid is one or more of " + policies + ", comma-separated"},
+		{[]string{"--compare="}, "--compare is empty: valid is one or more of " + policies + ", comma-separated"},
+		{[]string{"--compare", "seed,,hpa"}, `--compare "": unknown; valid is one or more of ` + policies + ", comma-separated"},
 		{[]string{"--compare", "seed,bogus"}, `--compare "bogus": unknown; valid is one or more of ` + policies + ", comma-separated"},
 		{[]string{"--compare", "seed,hpa,seed"}, `--compare "seed": given twice; valid is each of ` + policies + " at most once"},
 		{[]string{"--capacity", "-1"}, "--capacity -1: valid is 0 (the default: peak / (max replicas × CPU up-threshold)) or a positive number of demand units per replica"},
