@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kimiclaw/kimiscale/core"
@@ -339,6 +340,9 @@ func (m Model) handleDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch res {
 	case dialogOpen:
 		m.dialog = &d
+		if d.kind == dialogBypass && (key.Matches(msg, m.keys.Confirm) || key.Matches(msg, m.keys.Press)) {
+			m.status = "y and enter do not bypass the cooldown: press B to bypass it, esc cancels"
+		}
 		return m, nil
 	case dialogCancelled:
 		m.dialog = nil
@@ -452,6 +456,7 @@ func (m *Model) bypassDialog(d dialog) *dialog {
 		fmt.Sprintf("The cooldown exists to stop flapping; %s now goes through it.", what),
 		record,
 	}, d.lines[:2]...)
+	b.lines = append(b.lines, "Press B to bypass the cooldown, esc cancels; y and enter do nothing here.")
 	return b
 }
 

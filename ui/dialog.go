@@ -96,8 +96,20 @@ type dialog struct {
 	restartWhy string
 }
 
-// Update handles a key.
+// Update handles a key. The bypass dialog answers only to Bypass (B) and
+// Cancel: y and enter, which confirmed the first dialog, do nothing there,
+// so a double press or key repeat cannot go through the cooldown, and focus
+// stays on Cancel.
 func (d dialog) Update(msg tea.KeyPressMsg, k KeyMap) (dialog, dialogResult) {
+	if d.kind == dialogBypass {
+		switch {
+		case key.Matches(msg, k.Bypass):
+			return d, dialogConfirmed
+		case key.Matches(msg, k.Cancel):
+			return d, dialogCancelled
+		}
+		return d, dialogOpen
+	}
 	switch {
 	case key.Matches(msg, k.Confirm):
 		return d, dialogConfirmed
@@ -146,6 +158,9 @@ func (d dialog) View(st *Styles, k KeyMap, w int, live []string) string {
 	}
 	cancel, ok := "  Cancel  ", "  "+d.confirm+"  "
 	cs, oks := st.Button, st.Button
+	if d.kind == dialogBypass {
+		ok = "  " + d.confirm + ": press B  "
+	}
 	if d.focus == 0 {
 		cancel, cs = "[ Cancel ]", st.ButtonOn
 	} else {
@@ -155,7 +170,7 @@ func (d dialog) View(st *Styles, k KeyMap, w int, live []string) string {
 	h := help.New()
 	h.Styles = help.DefaultDarkStyles()
 	h.SetWidth(inner)
-	body = append(body, h.ShortHelpView(k.dialogHelp(d.kind == dialogDuckDB)))
+	body = append(body, h.ShortHelpView(k.dialogHelp(d.kind)))
 	for i, l := range body {
 		body[i] = fitLine(l, inner)
 	}

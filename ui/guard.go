@@ -112,6 +112,8 @@ func (m *Model) cooldownNote(d *dialog) string {
 	case m.cooldownBlocks(d.dir):
 		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more; confirming asks a second time to bypass it",
 			d.dir, mmss(m.decision.Cooldown.Until.Sub(m.now)))
+	case d.blocked && d.kind == dialogBypass:
+		return "the cooldown has ended: B applies the change without a bypass (none is recorded)"
 	case d.blocked:
 		return "the cooldown has ended: confirming applies without a bypass (none is recorded)"
 	}

@@ -24,6 +24,10 @@ type KeyMap struct {
 	Press   key.Binding // activates the focused button
 	Next    key.Binding // moves focus between buttons
 	Restart key.Binding // toggles the rolling restart in the DuckDB dialog
+	// Bypass is the only key that confirms the cooldown bypass: a second
+	// confirmation on the same key as the first (y, enter) would be
+	// defeated by a double press or key repeat.
+	Bypass key.Binding
 }
 
 // DefaultKeyMap returns the keys of DESIGN.md.
@@ -46,6 +50,7 @@ func DefaultKeyMap() KeyMap {
 		Press:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "press focused")),
 		Next:    key.NewBinding(key.WithKeys("tab", "shift+tab", "left", "right", "h", "l"), key.WithHelp("tab/←/→", "move focus")),
 		Restart: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "toggle restart")),
+		Bypass:  key.NewBinding(key.WithKeys("B"), key.WithHelp("B", "bypass the cooldown (second confirmation)")),
 	}
 }
 
@@ -83,15 +88,18 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Approve, k.Override, k.Reject, k.Auto, k.DuckDB, k.Pin},
 		{k.Pause, k.Window, k.Focus, k.Help, k.Quit},
-		{k.Confirm, k.Cancel, k.Press, k.Next, k.Restart},
+		{k.Confirm, k.Cancel, k.Press, k.Next, k.Restart, k.Bypass},
 	}
 }
 
-// dialogHelp is the help line of an open dialog.
-func (k KeyMap) dialogHelp(restart bool) []key.Binding {
-	b := []key.Binding{k.Confirm, k.Cancel, k.Press, k.Next}
-	if restart {
-		b = append(b, k.Restart)
+// dialogHelp is the help line of an open dialog of kind.
+func (k KeyMap) dialogHelp(kind dialogKind) []key.Binding {
+	switch kind {
+	case dialogBypass:
+		return []key.Binding{k.Bypass, k.Cancel}
+	case dialogDuckDB:
+		return []key.Binding{k.Confirm, k.Cancel, k.Press, k.Next, k.Restart}
+	case dialogScale, dialogAuto, dialogPin, dialogUnpin:
 	}
-	return b
+	return []key.Binding{k.Confirm, k.Cancel, k.Press, k.Next}
 }

@@ -325,6 +325,10 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// tooSmall reports whether the terminal is too small to draw the dashboard
+// (or its size is not known yet).
+func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHeight }
+
 // busy reports whether a poll, a write or a Release is in flight.
 func (m *Model) busy() bool { return m.polling || m.writing > 0 || m.releasing > 0 }
 
@@ -333,6 +337,14 @@ func (m *Model) busy() bool { return m.polling || m.writing > 0 || m.releasing >
 func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m.quit()
+	}
+	if m.tooSmall() {
+		// Nothing is drawn but the "terminal too small" message: a key
+		// must not act on a dialog or a panel the user cannot see.
+		if key.Matches(msg, m.keys.Quit) {
+			return m.quit()
+		}
+		return m, nil
 	}
 	if !key.Matches(msg, m.keys.Quit) {
 		m.quitArmed = false

@@ -146,7 +146,7 @@ func TestCooldownBypass(t *testing.T) {
 		if m.dialog.focus != 0 {
 			t.Errorf("bypass dialog focus %d, want Cancel", m.dialog.focus)
 		}
-		m = keys(t, m, "y")
+		m = keys(t, m, "B")
 		if len(r.actuator.scales) != 1 || !r.actuator.scales[0].BypassCooldown || r.actuator.scales[0].To != 4 {
 			t.Fatalf("scales %+v, want one 3 → 4 with BypassCooldown", r.actuator.scales)
 		}

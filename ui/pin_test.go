@@ -230,7 +230,7 @@ func TestPinThroughCooldown(t *testing.T) {
 	if m.dialog == nil || m.dialog.kind != dialogBypass || m.dialog.focus != 0 || len(r.actuator.pins) != 0 {
 		t.Fatalf("first y: dialog %+v, pins %v; want the bypass confirmation and no write", m.dialog, r.actuator.pins)
 	}
-	m = keys(t, m, "y")
+	m = keys(t, m, "B")
 	if len(r.actuator.pins) != 1 || r.actuator.pins[0].Replicas != 5 || !strings.Contains(r.actuator.pins[0].Reason, "cooldown bypassed") {
 		t.Fatalf("pins %+v, want one at 5 whose reason records the bypass", r.actuator.pins)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/kimiclaw/kimiscale/core"
 )
 
@@ -64,12 +66,14 @@ func TestApproveRechecksAtConfirmation(t *testing.T) {
 // bypass (none recorded), whether the first or the bypass dialog is open.
 func TestCooldownEndsWhileDialogOpen(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		open []string // keys that open the dialog the cooldown ends under
+		name    string
+		open    []string // keys that open the dialog the cooldown ends under
+		confirm string
+		ended   string
 	}{
-		{name: "first dialog", open: []string{"a"}},
-		{name: "bypass dialog", open: []string{"a", "y"}},
-		{name: "override", open: []string{"o", "backspace", "5", "enter"}},
+		{name: "first dialog", open: []string{"a"}, confirm: "y", ended: "the cooldown has ended: confirming applies without a bypass"},
+		{name: "bypass dialog", open: []string{"a", "y"}, confirm: "B", ended: "the cooldown has ended: B applies the change without a bypass"},
+		{name: "override", open: []string{"o", "backspace", "5", "enter"}, confirm: "y", ended: "the cooldown has ended: confirming applies without a bypass"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := cooldownRig() // scale-up blocked until 12:07:00
@@ -84,10 +88,10 @@ func TestCooldownEndsWhileDialogOpen(t *testing.T) {
 			}
 			r.clk.Step(7 * time.Minute)
 			m = update(t, m, m.pollCmd()()) // the same held decision, its cooldown over
-			if !strings.Contains(text(m), "the cooldown has ended: confirming applies without a bypass") {
-				t.Fatalf("the dialog does not say the cooldown ended:\n%s", text(m))
+			if !strings.Contains(text(m), tc.ended) {
+				t.Fatalf("the dialog does not say %q:\n%s", tc.ended, text(m))
 			}
-			m = keys(t, m, "y")
+			m = keys(t, m, tc.confirm)
 			if len(r.actuator.scales) != 1 || r.actuator.scales[0].BypassCooldown {
 				t.Fatalf("y after the cooldown ended wrote %+v, want one scale without BypassCooldown (status %q)", r.actuator.scales, m.status)
 			}
@@ -95,5 +99,55 @@ func TestCooldownEndsWhileDialogOpen(t *testing.T) {
 				t.Errorf("log %q, want it to say the cooldown ended and nothing was bypassed", got)
 			}
 		})
+	}
+}
+
+// TestBypassNeedsB: the second confirmation of a cooldown bypass needs B;
+// y and enter, the keys of the first, do nothing there (a double y or key
+// repeat cannot go through the cooldown), and the footer says what does.
+func TestBypassNeedsB(t *testing.T) {
+	r := cooldownRig()
+	m := keys(t, r.model(t, 120, 40, heldByCooldown), "a", "y")
+	if m.dialog == nil || m.dialog.kind != dialogBypass {
+		t.Fatalf("a y: dialog %+v, want the bypass confirmation", m.dialog)
+	}
+	if !strings.Contains(text(m), "Press B to bypass the cooldown, esc cancels") {
+		t.Errorf("the bypass dialog does not say which key bypasses:\n%s", text(m))
+	}
+	m = keys(t, m, "y", "y", "enter", "tab", "enter", "y")
+	if m.dialog == nil || m.dialog.kind != dialogBypass || len(r.actuator.scales) != 0 {
+		t.Fatalf("y/enter/tab on the bypass: dialog %+v, scales %+v; want it open and nothing written", m.dialog, r.actuator.scales)
+	}
+	if want := "y and enter do not bypass the cooldown: press B to bypass it, esc cancels"; m.status != want {
+		t.Errorf("status %q, want %q", m.status, want)
+	}
+	m = keys(t, m, "B")
+	if len(r.actuator.scales) != 1 || !r.actuator.scales[0].BypassCooldown {
+		t.Fatalf("B: scales %+v, want one with BypassCooldown", r.actuator.scales)
+	}
+}
+
+// TestTooSmallIgnoresKeys: while the screen says the terminal is too
+// small, every key but q and ctrl+c is ignored, also by a dialog the
+// screen hides.
+func TestTooSmallIgnoresKeys(t *testing.T) {
+	r := newRig()
+	m := keys(t, r.model(t, 60, 20, scaleUp), "a", "y", "o", "P", "A", "p")
+	if m.dialog != nil || m.input != nil || m.paused || len(r.actuator.scales) != 0 {
+		t.Fatalf("keys acted on a too-small screen: dialog %+v, field %+v, paused %v, scales %+v", m.dialog, m.input, m.paused, r.actuator.scales)
+	}
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = keys(t, m, "a")
+	m = update(t, m, tea.WindowSizeMsg{Width: 60, Height: 20})
+	m = keys(t, m, "y", "tab", "enter")
+	if m.dialog == nil || len(r.actuator.scales) != 0 {
+		t.Fatalf("keys moved the hidden dialog on: dialog %+v, scales %+v", m.dialog, r.actuator.scales)
+	}
+	_, cmd := m.Update(press("q"))
+	if cmd == nil {
+		t.Fatal("q on a too-small screen did not quit")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Errorf("q on a too-small screen did not quit")
 	}
 }

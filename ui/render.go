@@ -65,7 +65,7 @@ func (m *Model) render() string {
 	if m.width == 0 {
 		return "kimiscale: starting…"
 	}
-	if m.width < minWidth || m.height < minHeight {
+	if m.tooSmall() {
 		msg := fmt.Sprintf("terminal too small (need %d×%d, have %d×%d)\nenlarge the window, or press q to quit",
 			minWidth, minHeight, m.width, m.height)
 		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg)
@@ -358,6 +358,8 @@ func (m *Model) helpView(h int) string {
 		"Events: ✔ applied, ✘ not applied, ◆ another console's write, · info.", m.width, 2)...)
 	lines = append(lines, wrap("Pin (P, needs an HPA that targets the Deployment): minReplicas = maxReplicas = a count within the policy's bounds, "+
 		"the HPA's own bounds saved in its annotation "+annotationPinnedFrom+"; while pinned, scaling is refused and P unpins.", m.width, 2)...)
+	lines = append(lines, wrap("Cooldown: a change the cooldown blocks asks a second time, and that bypass needs B: y and enter, "+
+		"which confirm every other dialog, do nothing there, so a double y cannot go through the cooldown. The bypass is recorded.", m.width, 2)...)
 	if m.readOnly() {
 		lines = append(lines, "", m.readOnlyWhy())
 	}
