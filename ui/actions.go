@@ -158,6 +158,8 @@ func (m Model) approve() (tea.Model, tea.Cmd) {
 		m.status = "you rejected this decision; it comes back when it changes"
 	case m.staleRefusal() != "":
 		m.status = m.staleRefusal()
+	case m.hpaArrangedDecision() != "":
+		m.status = "nothing to approve: " + m.hpaArrangedDecision()
 	case d.Target != d.Current:
 		m.dialog = m.scaleDialog(d.Target, "approved: "+reasonSummary(*d))
 		m.dialog.approve = true
@@ -628,7 +630,8 @@ func (m *Model) autoCurrent() bool {
 // actuator refuses to scale a pinned HPA, so trying would only fill the log
 // every poll). Every refused write is a Warning Event in the cluster, so it
 // never sends a write k8s is known to refuse: not the one refused last
-// (until the decision or the cluster changes), and not a scale-down the
+// (until the decision or the cluster changes), not a scale-up the HPA's
+// minReplicas already brings about (hpaArranged), and not a scale-down the
 // HPA's minReplicas already allows (the HPA decides scale-downs itself).
 func (m *Model) autoApply() tea.Cmd {
 	d := m.decision
@@ -638,6 +641,13 @@ func (m *Model) autoApply() tea.Cmd {
 	}
 	key := autoWriteKey(*d, *m.state)
 	if key == m.autoRefused {
+		return nil
+	}
+	if why := m.hpaArranged(d.Current, d.Target); why != "" {
+		if m.autoSkipped != key {
+			m.autoSkipped = key
+			m.addLog(m.now, logInfo, fmt.Sprintf("auto: nothing written for %d → %d: %s", d.Current, d.Target, why))
+		}
 		return nil
 	}
 	if h := m.state.HPA; h != nil && d.Target < d.Current && h.Bounds.Min <= d.Target {

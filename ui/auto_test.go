@@ -136,8 +136,8 @@ func TestAutoApplyWithHPA(t *testing.T) {
 	})
 	t.Run("a refused write is not retried until something changes", func(t *testing.T) {
 		r := newRig()
-		r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 4, Max: 10}}
-		r.actuator.err = errors.New("hpa kimiclaw-hpa: its minReplicas 4 already covers 4")
+		r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 2, Max: 10}}
+		r.actuator.err = errors.New(`horizontalpodautoscalers.autoscaling "kimiclaw-hpa" is forbidden`)
 		m := held(t, keys(t, r.model(t, 120, 40, scaleUp), "A", "y"))
 		for range 3 {
 			r.clk.Step(15 * time.Second)

@@ -27,6 +27,7 @@ func TestScaleDialogSaysWhatK8sWrites(t *testing.T) {
 		replicas   int32
 		hpa        *core.Bounds
 		dec        func(core.Input, time.Time) core.Decision
+		keys       []string // nil: a
 		wantChange string
 		wantVia    string
 	}{
@@ -38,7 +39,8 @@ func TestScaleDialogSaysWhatK8sWrites(t *testing.T) {
 			wantVia:    "via:     a merge patch on HPA kimiclaw-hpa"},
 		{name: "HPA scale-up capped", replicas: 3, hpa: &core.Bounds{Min: 2, Max: 6}, dec: up(8),
 			wantChange: "change:  HPA kimiclaw-hpa minReplicas 2 → 6 (capped at its maxReplicas 6, not 8); the HPA then scales to at least 6"},
-		{name: "HPA scale-up already covered", replicas: 3, hpa: &core.Bounds{Min: 5, Max: 10}, dec: up(4),
+		{name: "HPA scale-up already covered (override)", replicas: 3, hpa: &core.Bounds{Min: 5, Max: 10}, dec: up(4),
+			keys:       []string{"o", "backspace", "4", "enter"},
 			wantChange: "change:  none: HPA kimiclaw-hpa minReplicas 5 already covers 4; the write will be refused (pin to override)"},
 		{name: "HPA scale-down", replicas: 5, hpa: &core.Bounds{Min: 5, Max: 10}, dec: down,
 			wantChange: "change:  HPA kimiclaw-hpa minReplicas 5 → 3; the HPA decides when to scale down, after its stabilization window"},
@@ -52,7 +54,11 @@ func TestScaleDialogSaysWhatK8sWrites(t *testing.T) {
 			if tc.hpa != nil {
 				r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: *tc.hpa}
 			}
-			m := keys(t, r.model(t, 160, 50, tc.dec), "a")
+			ks := tc.keys
+			if ks == nil {
+				ks = []string{"a"} // approve
+			}
+			m := keys(t, r.model(t, 160, 50, tc.dec), ks...)
 			if m.dialog == nil {
 				t.Fatalf("a: no dialog (status %q)", m.status)
 			}

@@ -142,6 +142,9 @@ func (m *Model) approvalChanged(d dialog) string {
 	}
 	live := *m.decision
 	to, ok := approvalOf(live)
+	if why := m.hpaArranged(live.Current, to); ok && why != "" {
+		return "not applied: nothing to approve now: " + why
+	}
 	if ok && live.Current == d.scale.From && to == d.scale.To {
 		return ""
 	}
@@ -150,4 +153,40 @@ func (m *Model) approvalChanged(d dialog) string {
 		now = fmt.Sprintf("%s at %d", live.Action, live.Current)
 	}
 	return fmt.Sprintf("not applied: the decision changed while the dialog was open (now %s); review it and approve again", now)
+}
+
+// hpaArranged says how the HPA already brings the Deployment from current
+// to replicas, "" when it does not: an HPA (not pinned) whose minReplicas is
+// at least the target of a scale-up. After a scale-up through the HPA raised
+// minReplicas, the Deployment keeps its old count until the HPA's next sync
+// (about 15 s); meanwhile the decision still says scale up, and a write
+// would be refused by k8s (minReplicas already covers it) with a Warning
+// Event. Approve and auto-apply therefore send nothing, and the Decision
+// panel says the scale-up waits for the HPA.
+func (m *Model) hpaArranged(current, to int32) string {
+	if m.state == nil || to <= current {
+		return ""
+	}
+	h := m.state.HPA
+	if h == nil || h.Pinned() || h.Bounds.Min < to {
+		return ""
+	}
+	s := fmt.Sprintf("HPA %s's minReplicas %d already brings %s to %d within one sync", h.Name, h.Bounds.Min, m.deps.Deployment, h.Bounds.Min)
+	if h.Bounds.Min != to {
+		s += fmt.Sprintf(", which covers %d", to)
+	}
+	return s
+}
+
+// hpaArrangedDecision is hpaArranged for what approving the decision in
+// memory would write.
+func (m *Model) hpaArrangedDecision() string {
+	if m.decision == nil {
+		return ""
+	}
+	to, ok := approvalOf(*m.decision)
+	if !ok {
+		return ""
+	}
+	return m.hpaArranged(m.decision.Current, to)
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kimiclaw/kimiscale/core"
 )
 
 // TestApproveRefusedOnStaleData: a (approve) never opens the confirmation,
@@ -114,4 +116,75 @@ func TestDecisionPanelSaysNotFresh(t *testing.T) {
 	if want := "! STALE: this decision is not refreshed; a refuses it"; !strings.Contains(text(m), want) {
 		t.Errorf("stale: the Decision panel does not say %q:\n%s", want, text(m))
 	}
+}
+
+// arrangedRig is kimiclaw-db at 2 replicas right after a scale-up through
+// the HPA raised its minReplicas to 3: the HPA has not synced yet.
+func arrangedRig() *rig {
+	r := newRig()
+	r.cluster.state.Replicas, r.cluster.state.ReadyReplicas = 2, 2
+	r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 3, Max: 10}, CurrentReplicas: 2, DesiredReplicas: 3}
+	return r
+}
+
+// TestHPAScaleUpArranged: a scale-up the HPA's minReplicas already brings
+// about is not written again, by approve or auto-apply, and the Decision
+// panel says it waits for the HPA.
+func TestHPAScaleUpArranged(t *testing.T) {
+	const why = "HPA kimiclaw-hpa's minReplicas 3 already brings kimiclaw-db to 3 within one sync"
+	t.Run("approve", func(t *testing.T) {
+		r := arrangedRig()
+		m := r.model(t, 120, 40, scaleUp)
+		if d := m.decision; d.Target != 3 || d.Current != 2 {
+			t.Fatalf("decision %d → %d, want 2 → 3, or the test proves nothing", d.Current, d.Target)
+		}
+		if want := "! WAITING FOR THE HPA: HPA kimiclaw-hpa's minReplicas 3"; !strings.Contains(text(m), want) {
+			t.Errorf("the Decision panel does not say %q:\n%s", want, text(m))
+		}
+		m = keys(t, m, "a")
+		if want := "nothing to approve: " + why; m.status != want {
+			t.Errorf("status %q, want %q", m.status, want)
+		}
+		m = keys(t, m, "y")
+		if m.dialog != nil || len(r.actuator.scales) != 0 {
+			t.Fatalf("a y: dialog %+v, scales %+v; want nothing to approve", m.dialog, r.actuator.scales)
+		}
+	})
+	t.Run("auto-apply", func(t *testing.T) {
+		r := arrangedRig()
+		m := held(t, keys(t, r.model(t, 120, 40, scaleUp), "A", "y"))
+		for range 3 {
+			r.clk.Step(15 * time.Second)
+			m = send(t, m, m.pollCmd()())
+		}
+		if len(r.actuator.scales) != 0 {
+			t.Fatalf("auto-apply wrote %+v: the HPA's minReplicas 3 already brings it to 3", r.actuator.scales)
+		}
+		if n := countLog(m, "auto: nothing written for 2 → 3: "+why); n != 1 {
+			t.Errorf("the skip is logged %d times, want once:\n%v", n, m.log)
+		}
+	})
+	t.Run("the HPA synced: the next scale-up goes ahead", func(t *testing.T) {
+		r := arrangedRig()
+		m := r.model(t, 120, 40, scaleUp)
+		r.cluster.state.Replicas, r.cluster.state.ReadyReplicas = 3, 3
+		r.clk.Step(15 * time.Second)
+		m = update(t, m, m.pollCmd()())
+		m = keys(t, m, "a")
+		if m.dialog == nil || m.dialog.scale.To != 4 {
+			t.Fatalf("a at 3 replicas with minReplicas 3: dialog %+v (status %q), want the scale 3 → 4", m.dialog, m.status)
+		}
+	})
+	t.Run("the HPA raised while the dialog is open", func(t *testing.T) {
+		r := newRig()
+		r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 2, Max: 10}}
+		m := keys(t, r.model(t, 120, 40, scaleUp), "a")
+		r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 4, Max: 10}} // another console
+		r.clk.Step(15 * time.Second)
+		m = update(t, m, m.pollCmd()())
+		m = keys(t, m, "y")
+		if len(r.actuator.scales) != 0 || !strings.Contains(m.status, "not applied: nothing to approve now: HPA kimiclaw-hpa's minReplicas 4") {
+			t.Fatalf("y: scales %+v, status %q; want nothing written and why", r.actuator.scales, m.status)
+		}
+	})
 }

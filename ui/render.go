@@ -205,6 +205,9 @@ func (m *Model) decisionExtras() decisionExtras {
 		case why != "":
 			ex.notes = append(ex.notes, "STALE: this decision is not refreshed; a refuses it until a poll succeeds")
 		}
+		if why := m.hpaArrangedDecision(); why != "" {
+			ex.notes = append(ex.notes, "WAITING FOR THE HPA: "+why+"; nothing to approve")
+		}
 	}
 	return ex
 }
