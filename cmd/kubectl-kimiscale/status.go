@@ -44,11 +44,11 @@ Exit code 0 when there is nothing to do, 3 when the decision is to scale, 1 on e
 			if err := o.Validate(cmd); err != nil {
 				return err
 			}
-			st, err := o.status(cmd.Context())
+			st, p, err := o.status(cmd.Context())
 			if err != nil {
 				return err
 			}
-			if err := writeStatus(o.streams.Out, st, output); err != nil {
+			if err := writeStatus(o.streams.Out, st, p, output); err != nil {
 				return err
 			}
 			if st.Action == core.ActionScaleUp || st.Action == core.ActionScaleDown {
@@ -65,16 +65,17 @@ Exit code 0 when there is nothing to do, 3 when the decision is to scale, 1 on e
 // errSilent is an error that only carries an exit code.
 var errSilent = errors.New("")
 
-// status reads everything once and decides.
-func (o *Options) status(ctx context.Context) (core.Status, error) {
+// status reads everything once and decides; it returns the decision and the
+// policy it applied.
+func (o *Options) status(ctx context.Context) (core.Status, core.Policy, error) {
 	logger, closeLog, err := o.logger()
 	if err != nil {
-		return core.Status{}, err
+		return core.Status{}, core.Policy{}, err
 	}
 	defer closeLog()
 	src, err := o.buildSources(ctx, logger)
 	if err != nil {
-		return core.Status{}, err
+		return core.Status{}, core.Policy{}, err
 	}
 	if src.notice != "" {
 		fmt.Fprintln(o.streams.ErrOut, "note: "+src.notice)
@@ -82,12 +83,12 @@ func (o *Options) status(ctx context.Context) (core.Status, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := src.start(ctx); err != nil {
-		return core.Status{}, err
+		return core.Status{}, core.Policy{}, err
 	}
 	deps := src.deps
 	state, err := src.state(ctx)
 	if err != nil {
-		return core.Status{}, err
+		return core.Status{}, core.Policy{}, err
 	}
 	for _, w := range state.Warnings {
 		fmt.Fprintln(o.streams.ErrOut, "warning: "+w)
@@ -108,7 +109,7 @@ func (o *Options) status(ctx context.Context) (core.Status, error) {
 	}
 	snap, err := deps.Metrics.Poll(ctx)
 	if err != nil {
-		return core.Status{}, fmt.Errorf("read metrics: %w", err)
+		return core.Status{}, core.Policy{}, fmt.Errorf("read metrics: %w", err)
 	}
 	hist.Add(snap)
 	d := core.Decide(core.Input{
@@ -135,11 +136,11 @@ func (o *Options) status(ctx context.Context) (core.Status, error) {
 			st.Metrics[m] = core.StatusMetric{Why: why}
 		}
 	}
-	return st, nil
+	return st, deps.Policy, nil
 }
 
-// writeStatus prints st as json, yaml or a table.
-func writeStatus(w io.Writer, st core.Status, output string) error {
+// writeStatus prints st, decided under policy p, as json, yaml or a table.
+func writeStatus(w io.Writer, st core.Status, p core.Policy, output string) error {
 	switch output {
 	case "json":
 		enc := json.NewEncoder(w)
@@ -168,7 +169,8 @@ func writeStatus(w io.Writer, st core.Status, output string) error {
 		case m.Utilization():
 			fmt.Fprintf(tw, "METRIC %s\t%.1f%% (up > %.0f%%, down < %.0f%%)\n", m, ms.Value*100, ms.Up*100, ms.Down*100)
 		default:
-			fmt.Fprintf(tw, "METRIC %s\t%.0f (up > %.0f, down < %.0f)\n", m, ms.Value, ms.Up, ms.Down)
+			unit := metricUnit(p, m)
+			fmt.Fprintf(tw, "METRIC %s\t%.0f %s (up > %.0f, down < %.0f)\n", m, ms.Value, unit, ms.Up, ms.Down)
 		}
 	}
 	if f := st.Forecast; f != nil {
@@ -188,6 +190,24 @@ func writeStatus(w io.Writer, st core.Status, output string) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// metricUnit says what a QPS or connections value in the table is: per
+// ready replica (core.Decide divides the Deployment's total by the ready
+// replicas, as the HPA's AverageValue does) or the total, as the metric's
+// rule in p aggregates it. The thresholds are in the same unit.
+func metricUnit(p core.Policy, m core.Metric) string {
+	what := string(m)
+	switch m {
+	case core.MetricQPS:
+		what = "queries/s"
+	case core.MetricConnections:
+		what = "connections"
+	}
+	if r, ok := p.Rule(m); ok && r.Aggregation == core.Total {
+		return what + " in total"
+	}
+	return what + " per ready replica"
 }
 
 func demoAuditPath() string {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -53,7 +54,54 @@ func TestStatusOnTheDemo(t *testing.T) {
 	assert.Contains(t, tbl, "REPLICAS")
 	assert.Regexp(t, `METRIC cpu +\d+\.\d% \(up > 70%, down < 30%\)`, tbl)
 	assert.Contains(t, tbl, "DUCKDB              memory_limit 4GB, threads 4")
+	assert.Regexp(t, `METRIC qps +\d+ queries/s per ready replica \(up > 8000, down < 2000\)`, tbl)
+	assert.Regexp(t, `METRIC connections +\d+ connections per ready replica \(up > 8000, down < 2000\)`, tbl)
 
 	_, _, err = run(t, "status", "--demo", "-o", "xml")
 	require.EqualError(t, err, `-o "xml": valid is json, yaml or table`)
+}
+
+// TestStatusTableUnits: QPS and connections say whether they are per ready
+// replica or the Deployment's total, as the policy's rule compares them.
+func TestStatusTableUnits(t *testing.T) {
+	st := core.Status{
+		Action: core.ActionMaintain, Current: 2, Target: 2,
+		Metrics: map[core.Metric]core.StatusMetric{
+			core.MetricCPU:         {Value: 0.311, Up: 0.7, Down: 0.3, Fresh: true},
+			core.MetricQPS:         {Value: 622, Up: 8000, Down: 2000, Fresh: true},
+			core.MetricConnections: {Value: 311, Up: 8000, Down: 2000, Fresh: true},
+			core.MetricMemory:      {Fresh: false, Why: "stale for 45s"},
+		},
+	}
+	total := core.DefaultPolicy()
+	for i := range total.Rules {
+		if total.Rules[i].Metric == core.MetricQPS {
+			total.Rules[i].Aggregation = core.Total
+		}
+	}
+	tests := []struct {
+		name   string
+		policy core.Policy
+		want   []string
+	}{
+		{"seed: per ready replica", core.DefaultPolicy(), []string{
+			"METRIC cpu          31.1% (up > 70%, down < 30%)\n",
+			"METRIC memory       unusable: stale for 45s\n",
+			"METRIC qps          622 queries/s per ready replica (up > 8000, down < 2000)\n",
+			"METRIC connections  311 connections per ready replica (up > 8000, down < 2000)\n",
+		}},
+		{"qps in total", total, []string{
+			"METRIC qps          622 queries/s in total (up > 8000, down < 2000)\n",
+			"METRIC connections  311 connections per ready replica (up > 8000, down < 2000)\n",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			require.NoError(t, writeStatus(&b, st, tc.policy, "table"))
+			for _, w := range tc.want {
+				assert.Contains(t, b.String(), w)
+			}
+		})
+	}
 }
