@@ -90,12 +90,18 @@ func (m *Model) pinDialog(h core.HPAState, n int32) *dialog {
 
 // unpinDialog builds the confirmation of restoring pinned HPA h's bounds.
 // The request carries no replica count: the actuator restores the bounds
-// saved in the annotation, whatever the HPA is pinned at.
+// saved in the annotation, whatever the HPA is pinned at. Restored bounds
+// that exclude the current count move the replicas at the HPA's next sync
+// (pinned at 4, restoring 8..10 is a scale-up 4 → 8), so an unpin goes
+// through the same cooldown check, and bypass confirmation, as a pin.
 func (m *Model) unpinDialog(h core.HPAState) *dialog {
 	from := *h.PinnedFrom
 	req := core.PinRequest{Unpin: true, By: m.deps.User,
 		Reason: fmt.Sprintf("unpin by %s: HPA %s back to %d..%d", m.deps.User, h.Name, from.Min, from.Max)}
-	d := &dialog{kind: dialogUnpin, confirm: "Unpin", pin: req}
+	cur := m.state.Replicas
+	to := min(max(cur, from.Min), from.Max)
+	dir := core.ScaleRequest{From: cur, To: to}.Direction()
+	d := &dialog{kind: dialogUnpin, confirm: "Unpin", pin: req, dir: dir, blocked: m.cooldownBlocks(dir)}
 	d.title = fmt.Sprintf("Unpin HPA %s?", h.Name)
 	d.lines = []string{
 		fmt.Sprintf("change:  restore HPA bounds %d..%d (minReplicas %d→%d, maxReplicas %d→%d); remove annotation %s",
@@ -103,6 +109,10 @@ func (m *Model) unpinDialog(h core.HPAState) *dialog {
 		fmt.Sprintf("effect:  the HPA decides the replicas again from its metrics, within %d..%d (now %d)", from.Min, from.Max, m.state.Replicas),
 		"reason:  " + req.Reason,
 		"by:      " + m.deps.User,
+	}
+	if to != cur {
+		d.lines = append(d.lines, fmt.Sprintf("moves:   the restored bounds take deployment/%s from %d to %d replicas at the HPA's next sync (a scale-%s)",
+			m.deps.Deployment, cur, to, dir))
 	}
 	if m.deps.DryRun {
 		d.lines = append(d.lines, "DRY-RUN: the API server validates the change but does not persist it")

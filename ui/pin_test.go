@@ -305,3 +305,47 @@ func TestPanelPinDialogs(t *testing.T) {
 		golden.RequireEqual(t, screen(m))
 	})
 }
+
+// TestUnpinThroughCooldown: an unpin whose restored bounds move the
+// replicas goes through the cooldown check and bypass confirmation of a
+// pin; one whose bounds hold the current count does not.
+func TestUnpinThroughCooldown(t *testing.T) {
+	cooldown := &core.LastScale{At: t0.Add(-3 * time.Minute), Direction: core.DirectionDown, From: 8, To: 4, By: "bob@ops"}
+	t.Run("restoring 8..10 from 4 is a scale-up", func(t *testing.T) {
+		r := newRig()
+		s := &r.cluster.state
+		s.Replicas, s.ReadyReplicas, s.LastScale = 4, 4, cooldown
+		s.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 4, Max: 4}, PinnedFrom: &core.Bounds{Min: 8, Max: 10}}
+		m := keys(t, r.model(t, 120, 40, heldByCooldown), "P")
+		if m.dialog == nil || m.dialog.kind != dialogUnpin || !m.dialog.blocked {
+			t.Fatalf("P: dialog %+v, want the unpin confirmation, blocked by the cooldown", m.dialog)
+		}
+		if want := "from 4 to 8 replicas at the HPA's next sync (a scale-up)"; !strings.Contains(strings.Join(m.dialog.lines, " "), want) {
+			t.Errorf("the unpin dialog's lines %q do not say %q", m.dialog.lines, want)
+		}
+		if want := "BLOCKED: the cooldown blocks scale-up for 07:00 more"; !strings.Contains(text(m), want) {
+			t.Errorf("the unpin dialog does not say %q:\n%s", want, text(m))
+		}
+		m = keys(t, m, "y")
+		if m.dialog == nil || m.dialog.kind != dialogBypass || len(r.actuator.pins) != 0 {
+			t.Fatalf("y: dialog %+v, pins %+v; want the bypass confirmation and nothing written", m.dialog, r.actuator.pins)
+		}
+		m = keys(t, m, "B")
+		if len(r.actuator.pins) != 1 || !r.actuator.pins[0].Unpin || !strings.Contains(r.actuator.pins[0].Reason, "cooldown bypassed") {
+			t.Fatalf("B: pins %+v, want one unpin whose reason records the bypass", r.actuator.pins)
+		}
+		if got := lastLogWith(m, "cooldown bypass"); !strings.Contains(got, "cooldown bypass confirmed by alice@laptop for the unpin") {
+			t.Errorf("log %q, want the bypass of the unpin", got)
+		}
+	})
+	t.Run("restoring 2..10 keeps 4", func(t *testing.T) {
+		r := newRig()
+		s := &r.cluster.state
+		s.Replicas, s.ReadyReplicas, s.LastScale = 4, 4, cooldown
+		s.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 4, Max: 4}, PinnedFrom: &core.Bounds{Min: 2, Max: 10}}
+		_ = keys(t, r.model(t, 120, 40, heldByCooldown), "P", "y")
+		if len(r.actuator.pins) != 1 || strings.Contains(r.actuator.pins[0].Reason, "bypass") {
+			t.Fatalf("P y: pins %+v, want one unpin without a bypass", r.actuator.pins)
+		}
+	})
+}
