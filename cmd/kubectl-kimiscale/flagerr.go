@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -67,4 +69,29 @@ func typeNoun(typ string) string {
 		return "a whole number"
 	}
 	return ""
+}
+
+// refuseUnread returns an error naming every flag given on the command line
+// that cmd inherits from the root (kubeconfig, Prometheus, --interval,
+// --config) but does not read, except those in reads: an offline command
+// would otherwise ignore them silently, and simulate --interval 1m would
+// look like decisions every minute. what says what cmd does instead.
+func refuseUnread(cmd *cobra.Command, what string, reads ...string) error {
+	var given []string
+	cmd.InheritedFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed && !slices.Contains(reads, f.Name) {
+			given = append(given, "--"+f.Name)
+		}
+	})
+	if len(given) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s %s and does not read %s: drop %s", cmd.CommandPath(), what, strings.Join(given, ", "), pronoun(len(given)))
+}
+
+func pronoun(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }

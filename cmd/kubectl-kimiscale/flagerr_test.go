@@ -81,3 +81,25 @@ func TestSpeedInRange(t *testing.T) {
 		})
 	}
 }
+
+// TestOfflineCommandsRefuseUnreadFlags: a flag inherited from the root that
+// an offline command does not read is an error naming it, not ignored.
+func TestOfflineCommandsRefuseUnreadFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"simulate", "--trace", traceFixture, "--interval", "1m"}, "kubectl kimiscale simulate replays a trace offline and does not read --interval: drop it"},
+		{[]string{"simulate", "--trace", traceFixture, "--context", "prod", "--prometheus-url", "http://p:9090"}, "kubectl kimiscale simulate replays a trace offline and does not read --context, --prometheus-url: drop them"},
+		{[]string{"forecast-eval", "--trace", traceFixture, "-n", "db"}, "kubectl kimiscale forecast-eval scores forecasts on a trace offline and does not read --namespace: drop it"},
+		{[]string{"forecast-eval", "--trace", traceFixture, "--config", "c.yaml"}, "kubectl kimiscale forecast-eval scores forecasts on a trace offline and does not read --config: drop it"},
+		{[]string{"manifests", "--interval", "1m", "--prometheus-url", "http://p:9090"}, "kubectl kimiscale manifests renders manifests offline and does not read --interval, --prometheus-url: drop them"},
+		{[]string{"manifests", "--context", "prod"}, "kubectl kimiscale manifests renders manifests offline and does not read --context: drop it"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, _, err := run(t, tc.args...)
+			require.EqualError(t, err, tc.err)
+		})
+	}
+}

@@ -11,13 +11,15 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kimiclaw/kimiscale/config"
 	"github.com/kimiclaw/kimiscale/core"
 	"github.com/kimiclaw/kimiscale/core/backtest"
 )
 
 func newForecastEvalCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	var (
-		trace  string
+		trace      string
+		policyPath string
 		models []string
 		output string
 		opt    = backtest.DefaultOptions()
@@ -32,6 +34,9 @@ naive "no change" forecast on the same origins: below 1.0 beats doing nothing.`,
 		Example: `  kubectl kimiscale forecast-eval --trace testdata/traces/nasa_http_jul1995_1min.csv`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := refuseUnread(cmd, "scores forecasts on a trace offline"); err != nil {
+				return err
+			}
 			if err := checkTraceFlags(trace, output); err != nil {
 				return err
 			}
@@ -48,6 +53,14 @@ naive "no change" forecast on the same origins: below 1.0 beats doing nothing.`,
 					return err
 				}
 			}
+			fp := core.DefaultPolicy().Forecast
+			if policyPath != "" {
+				p, err := config.LoadPolicy(policyPath)
+				if err != nil {
+					return err
+				}
+				fp = p.Forecast
+			}
 			series, err := readTraceFile(trace)
 			if err != nil {
 				return err
@@ -58,7 +71,6 @@ naive "no change" forecast on the same origins: below 1.0 beats doing nothing.`,
 					return badFlag("horizon", opt.Horizon, fmt.Sprintf("a multiple of the trace's interval %s, e.g. %s", step, 5*step))
 				}
 			}
-			fp := core.DefaultPolicy().Forecast
 			fs := backtest.Models(fp.Points, fp.Season.D())
 			if len(models) > 0 {
 				fs = fs[:0]
@@ -91,6 +103,7 @@ naive "no change" forecast on the same origins: below 1.0 beats doing nothing.`,
 	cmd.Flags().StringVar(&trace, "trace", "", "CSV trace: timestamp,value (RFC 3339, Unix seconds, or seconds from trace start)")
 	cmd.Flags().StringSliceVar(&models, "models", nil, "models to score (default: every model, and the seed's regression both from the last sample and from the fitted line): "+strings.Join(core.ModelNames(), ", "))
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVar(&policyPath, "policy", "", "policy file (YAML) whose forecast points and season the models use; default: the seed policy")
 	cmd.Flags().IntVar(&opt.Origins, "origins", opt.Origins, "forecast origins over the second half of the trace")
 	setValid(cmd.Flags(), "origins", validOrigins)
 	cmd.Flags().DurationVar(&opt.Horizon, "horizon", opt.Horizon, "how far ahead each forecast looks")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,4 +42,23 @@ func TestForecastEvalRuns(t *testing.T) {
 	out, _, err := run(t, "forecast-eval", "--trace", traceFixture, "--models", "holt,linear", "--origins", "5")
 	require.NoError(t, err)
 	require.Regexp(t, `(?m)^MODEL +MAE.*\nholt +.*\nlinear +`, out)
+}
+
+// TestForecastEvalPolicy: --policy sets the models' forecast points, and a
+// bad policy file is refused before the trace is read.
+func TestForecastEvalPolicy(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "policy.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("forecast: {points: 3}\n"), 0o600))
+	seed, _, err := run(t, "forecast-eval", "--trace", traceFixture, "--models", "linear", "--origins", "5", "-o", "json")
+	require.NoError(t, err)
+	three, _, err := run(t, "forecast-eval", "--trace", traceFixture, "--models", "linear", "--origins", "5", "-o", "json", "--policy", p)
+	require.NoError(t, err)
+	require.NotEqual(t, seed, three, "a 3-point regression scores differently from the seed's 10 points")
+
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("minReplicas: 5\nmaxReplicas: 3\n"), 0o600))
+	_, _, err = run(t, "forecast-eval", "--trace", "missing.csv", "--policy", bad)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "policy file "+bad)
 }

@@ -33,10 +33,10 @@ With --rbac, the kimiscale-viewer and kimiscale-operator Roles follow.`,
   kubectl kimiscale manifests --policy policy.yaml --rbac`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, nil); err != nil {
+			if err := refuseUnread(cmd, "renders manifests offline", "namespace", "policy", "config"); err != nil {
 				return err
 			}
-			if err := o.Validate(cmd); err != nil {
+			if err := o.Complete(cmd, nil); err != nil {
 				return err
 			}
 			p, err := o.policy()

@@ -139,7 +139,6 @@ func TestSharedFlagChecks(t *testing.T) {
 	}{
 		{[]string{"--interval", "0s"}, "--interval 0s: valid is 1s to 1h, e.g. 15s"},
 		{[]string{"status", "--interval", "500ms"}, "--interval 500ms: valid is 1s to 1h, e.g. 15s"},
-		{[]string{"manifests", "--interval", "61m"}, "--interval 1h1m0s: valid is 1s to 1h, e.g. 15s"},
 		{[]string{"config", "view", "--prometheus-timeout", "-1s"}, "--prometheus-timeout -1s: valid is a positive duration such as 5s"},
 		{[]string{"status", "--prometheus-range", "0s"}, "--prometheus-range 0s: valid is a positive duration such as 2m (at least 4 scrape intervals)"},
 		{[]string{"status", "--prometheus-range", "2"}, `--prometheus-range "2": not a duration; valid is a positive duration such as 2m (at least 4 scrape intervals)`},

@@ -39,6 +39,9 @@ the startup delay) and oracle (knows the future: the cheapest policy without vio
   kubectl kimiscale simulate --trace trace.csv --from 1995-07-13T00:00:00Z --to 1995-07-14T00:00:00Z -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := refuseUnread(cmd, "replays a trace offline"); err != nil {
+				return err
+			}
 			if err := checkTraceFlags(trace, output); err != nil {
 				return err
 			}
