@@ -94,6 +94,10 @@ type Model struct {
 	showHelp      bool
 	window        int // index of windowAt
 	status        string
+	// statusAt and statusDecision are when the status was set and the key
+	// of the decision then (expireStatus).
+	statusAt       time.Time
+	statusDecision string
 
 	// Data.
 	hist     *core.History
@@ -265,8 +269,11 @@ func (m Model) Init() tea.Cmd {
 // Update implements tea.Model. The spinner runs only while a poll or a
 // write is in flight, so an idle dashboard redraws once a second (the clock).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	prev := m.status
 	nm, cmd := m.update(msg)
 	mm := nm.(Model)
+	_, key := msg.(tea.KeyPressMsg)
+	mm.expireStatus(prev, key)
 	if mm.busy() && !mm.spinning {
 		mm.spinning = true
 		cmd = tea.Batch(cmd, mm.spin.Tick)
@@ -323,6 +330,33 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	return m, nil
+}
+
+// statusTTL is how long a status message stays in the footer, in the
+// dashboard's time, before the key hints come back.
+const statusTTL = 5 * time.Second
+
+// expireStatus times the footer's status message: one set by this update
+// (a new text, or any text a key press set) starts its time; an older one
+// goes once statusTTL has passed or the decision it was about changed, so
+// the footer never contradicts the Decision panel for long and the key
+// hints come back. The quit messages stay while they hold (q armed, or
+// quitting).
+func (m *Model) expireStatus(prev string, key bool) {
+	if m.status == "" {
+		return
+	}
+	dk := ""
+	if m.decision != nil {
+		dk = decisionKey(*m.decision)
+	}
+	if m.status != prev || key {
+		m.statusAt, m.statusDecision = m.now, dk
+		return
+	}
+	if !m.quitting && !m.quitArmed && (m.now.Sub(m.statusAt) >= statusTTL || dk != m.statusDecision) {
+		m.status = ""
+	}
 }
 
 // tooSmall reports whether the terminal is too small to draw the dashboard

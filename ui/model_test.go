@@ -618,3 +618,45 @@ func TestNoDataYet(t *testing.T) {
 		t.Fatalf("the dashboard did not recover when the source came back: err %v", m.pollErr)
 	}
 }
+
+// TestStatusExpires: a footer status message goes after 5 s of the
+// dashboard's clock, or as soon as the decision changes, and the key hints
+// come back.
+func TestStatusExpires(t *testing.T) {
+	const msg = "nothing to approve: the decision is maintain at 3 replicas"
+	footer := func(m Model) string {
+		lines := strings.Split(text(m), "\n")
+		return lines[len(lines)-1]
+	}
+	t.Run("after 5s", func(t *testing.T) {
+		r := newRig()
+		m := keys(t, r.model(t, 120, 40, maintain), "a")
+		if !strings.Contains(footer(m), msg) {
+			t.Fatalf("footer %q, want %q", footer(m), msg)
+		}
+		r.clk.Step(4 * time.Second)
+		m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0})
+		if !strings.Contains(footer(m), msg) {
+			t.Fatalf("4s later the footer %q lost the message", footer(m))
+		}
+		r.clk.Step(time.Second)
+		m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0.Add(time.Second)})
+		if m.status != "" || !strings.Contains(footer(m), "? help") {
+			t.Fatalf("5s later: status %q, footer %q; want the key hints back", m.status, footer(m))
+		}
+		m = keys(t, m, "a") // the same message again starts its own time
+		if !strings.Contains(footer(m), msg) {
+			t.Fatalf("a again: footer %q, want %q", footer(m), msg)
+		}
+	})
+	t.Run("when the decision changes", func(t *testing.T) {
+		r := newRig()
+		m := keys(t, r.model(t, 120, 40, maintain), "a")
+		m.decide = scaleUp
+		r.clk.Step(time.Second)
+		m = update(t, m, m.pollCmd()())
+		if m.status != "" || !strings.Contains(footer(m), "? help") {
+			t.Fatalf("after the decision became a scale-up: status %q, footer %q; want the key hints back", m.status, footer(m))
+		}
+	})
+}
