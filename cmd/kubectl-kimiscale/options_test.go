@@ -68,6 +68,8 @@ func TestContradictoryFlags(t *testing.T) {
 		{[]string{"--dry-run", "--readonly"}, "--dry-run and --readonly contradict each other: --readonly never writes, not even a dry run"},
 		{[]string{"--headless"}, "--headless works only with --demo; for one decision from a cluster run: kubectl kimiscale status"},
 		{[]string{"--speed", "10"}, "--speed works only with --demo"},
+		{[]string{"--demo", "--headless", "--auto"}, "--headless prints a decision per simulated minute and never writes: drop --auto"},
+		{[]string{"--demo", "--headless", "--dry-run", "--interval", "5s"}, "--headless prints a decision per simulated minute and never writes: drop --dry-run, --interval"},
 		{[]string{"--prometheus-url", "http://a", "--prometheus-service", "m/p:9090"}, "--prometheus-url and --prometheus-service both set: give one (the service is reached through the API server)"},
 		{[]string{"--prometheus-header", "nonsense"}, `--prometheus-header "nonsense": valid is NAME=VALUE, e.g. X-Scope-OrgID=tenant`},
 	}
