@@ -20,9 +20,9 @@ func newForecastEvalCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	var (
 		trace      string
 		policyPath string
-		models []string
-		output string
-		opt    = backtest.DefaultOptions()
+		models     []string
+		output     string
+		opt        = backtest.DefaultOptions()
 	)
 	cmd := &cobra.Command{
 		Use:   "forecast-eval --trace FILE.csv",
