@@ -111,7 +111,7 @@ func (m *Model) scaleDialog(n int32, reason string) *dialog {
 	d.lines = []string{
 		"change:  " + change,
 		"via:     " + via,
-		fmt.Sprintf("only if: deployment still has %d replicas (resourceVersion %s)", req.From, req.ResourceVersion),
+		fmt.Sprintf("only if: deployment still has %d replicas%s", req.From, rvNote(req.ResourceVersion)),
 		"reason:  " + reason,
 		"by:      " + m.deps.User,
 	}
@@ -237,8 +237,23 @@ func (m Model) reject() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.rejected = decisionKey(*d)
-	m.addLog(m.now, logInfo, fmt.Sprintf("rejected %s %d → %d (hidden until the decision changes)", d.Action, d.Current, max(d.Target, d.Proposed)))
+	m.addLog(m.now, logInfo, fmt.Sprintf("rejected %s (a and auto-apply skip it until the decision changes)", changeName(*d)))
 	return m, nil
+}
+
+// changeName names what decision d asks for: "the scale-up 3 → 4", or
+// "the held scale-up 5 → 6" when the cooldown holds it back.
+func changeName(d core.Decision) string {
+	to, _ := approvalOf(d)
+	dir := "scale-up"
+	if to < d.Current {
+		dir = "scale-down"
+	}
+	held := ""
+	if d.Target == d.Current && cooldownBlocked(d) {
+		held = "held "
+	}
+	return fmt.Sprintf("the %s%s %d → %d", held, dir, d.Current, to)
 }
 
 // toggleAuto asks to turn auto-apply on (after a confirmation) or turns it
@@ -309,7 +324,7 @@ func (m Model) reviewDuckDB() (tea.Model, tea.Cmd) {
 	d.lines = []string{
 		fmt.Sprintf("memory_limit: %s → %s", orNone(cur.MemoryLimit), to.MemoryLimit),
 		fmt.Sprintf("threads:      %d → %d", cur.Threads, to.Threads),
-		fmt.Sprintf("only if: the ConfigMap is unchanged (resourceVersion %s)", cur.ResourceVersion),
+		fmt.Sprintf("only if: the ConfigMap is unchanged%s", rvNote(cur.ResourceVersion)),
 	}
 	if cur.Threads == to.Threads {
 		d.lines[1] += " (unchanged)"
@@ -319,6 +334,15 @@ func (m Model) reviewDuckDB() (tea.Model, tea.Cmd) {
 	}
 	m.dialog = d
 	return m, nil
+}
+
+// rvNote is " (resourceVersion RV)", or nothing for an object read without
+// one (the demo's fake clientset).
+func rvNote(rv string) string {
+	if rv == "" {
+		return ""
+	}
+	return " (resourceVersion " + rv + ")"
 }
 
 func orNone(s string) string {

@@ -94,3 +94,26 @@ func TestDuckDBRestartFailureSaysApplied(t *testing.T) {
 		t.Fatalf("log %q, want the ConfigMap change reported applied and the restart failed", got)
 	}
 }
+
+// TestDialogOmitsEmptyResourceVersion: an object read without a
+// resourceVersion (the demo's fake clientset) gets no empty parenthesis.
+func TestDialogOmitsEmptyResourceVersion(t *testing.T) {
+	for _, tc := range []struct {
+		key, want string
+	}{
+		{key: "a", want: "only if: deployment still has 3 replicas"},
+		{key: "d", want: "only if: the ConfigMap is unchanged"},
+	} {
+		r := newRig()
+		r.cluster.state.ResourceVersion = ""
+		r.cluster.state.DuckDB.ResourceVersion = ""
+		m := keys(t, r.model(t, 120, 40, scaleUp), tc.key)
+		if m.dialog == nil {
+			t.Fatalf("%s: no dialog (status %q)", tc.key, m.status)
+		}
+		lines := strings.Join(m.dialog.lines, "\n")
+		if !strings.Contains(lines, tc.want) || strings.Contains(lines, "resourceVersion") {
+			t.Errorf("%s: dialog lines\n%s\nwant %q and no resourceVersion", tc.key, lines, tc.want)
+		}
+	}
+}

@@ -389,10 +389,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.handleDialogKey(msg)
 	case m.input != nil:
 		return m.handleInputKey(msg)
-	case m.showHelp:
-		if key.Matches(msg, m.keys.Quit) {
-			return m.quit()
-		}
+	case m.showHelp: // any key closes it, q included (ctrl+c quits above)
 		m.showHelp = false
 		return m, nil
 	}

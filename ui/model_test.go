@@ -660,3 +660,41 @@ func TestStatusExpires(t *testing.T) {
 		}
 	})
 }
+
+// TestRejectSaysWhat: the log names what was rejected, a held change as
+// held, and what the rejection does.
+func TestRejectSaysWhat(t *testing.T) {
+	tests := []struct {
+		name string
+		r    *rig
+		dec  func(core.Input, time.Time) core.Decision
+		want string
+	}{
+		{name: "scale-up", r: newRig(), dec: scaleUp, want: "rejected the scale-up 3 → 4 (a and auto-apply skip it until the decision changes)"},
+		{name: "held", r: cooldownRig(), dec: heldByCooldown, want: "rejected the held scale-up 3 → 4 (a and auto-apply skip it until the decision changes)"},
+		{name: "scale-down", r: newRig(), dec: scaleDownOne, want: "rejected the scale-down 3 → 2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := keys(t, tc.r.model(t, 120, 40, tc.dec), "x")
+			if got := lastLog(m); !strings.Contains(got, tc.want) {
+				t.Errorf("log %q, want %q", got, tc.want)
+			}
+			if want := "✗ rejected by you: a and auto-apply skip it until it"; !strings.Contains(text(m), want) {
+				t.Errorf("the Decision panel does not say %q:\n%s", want, text(m))
+			}
+		})
+	}
+}
+
+// TestHelpClosesOnQ: the help says any key closes it, and q does.
+func TestHelpClosesOnQ(t *testing.T) {
+	m := keys(t, newRig().model(t, 120, 40, maintain), "?")
+	if !m.showHelp || !strings.Contains(text(m), "(any key closes, q too; ctrl+c quits)") {
+		t.Fatalf("? did not open the help, or it does not say how it closes:\n%s", text(m))
+	}
+	nm, cmd := m.Update(press("q"))
+	if m = nm.(Model); m.showHelp || m.quitting || cmd != nil {
+		t.Fatalf("q on the help: showHelp %v, quitting %v, cmd %v; want it closed and the program running", m.showHelp, m.quitting, cmd != nil)
+	}
+}

@@ -101,7 +101,13 @@ func decisionView(st *Styles, d *core.Decision, ex decisionExtras, focused bool,
 		}
 	}
 	if ex.rejected {
-		body = append(body, st.Warn.Render("✗ rejected by you: hidden until the decision changes"))
+		for i, l := range wrap("rejected by you: a and auto-apply skip it until it changes", w-2, 2) {
+			if i == 0 {
+				body = append(body, st.Warn.Render("✗ "+l))
+			} else {
+				body = append(body, st.Warn.Render("  "+l))
+			}
+		}
 	}
 	hpa := fmt.Sprintf("plain HPA would choose %d", d.HPADesired)
 	body = append(body, st.Label.Render("HPA: ")+hpa)

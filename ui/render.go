@@ -355,7 +355,7 @@ func (m *Model) helpView(h int) string {
 	hm := m.help
 	hm.ShowAll = true
 	hm.SetWidth(m.width)
-	lines := []string{m.styles.Title.Render("Keys") + m.styles.Dim.Render("  (any key closes)"), "", hm.View(m.keys), ""}
+	lines := []string{m.styles.Title.Render("Keys") + m.styles.Dim.Render("  (any key closes, q too; ctrl+c quits)"), "", hm.View(m.keys), ""}
 	lines = append(lines, wrap("Charts: "+string(runeUp)+" scale-up threshold, "+string(runeDown)+" scale-down threshold, "+
 		string(runeNow)+" now, "+string(runeForecast)+" forecast, "+string(runeBand)+" its 80 % interval; ▲/▼ scale events. "+
 		"Events: ✔ applied, ✘ not applied, ◆ another console's write, · info.", m.width, 2)...)
