@@ -165,6 +165,15 @@ func TestNoTTY(t *testing.T) {
 	assert.Contains(t, err.Error(), "kubectl kimiscale status -o json")
 }
 
+// TestBadPolicyBeforeNoTTY: the dashboard reports a bad --policy before
+// asking for a terminal, so the user fixes both in one go, not one by one.
+func TestBadPolicyBeforeNoTTY(t *testing.T) {
+	_, _, err := run(t, "--demo", "--policy", filepath.Join(t.TempDir(), "missing.yaml"))
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, errNoTTY)
+	assert.Contains(t, err.Error(), "missing.yaml: no such file or directory")
+}
+
 func TestNoKubeconfig(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("KUBECONFIG", filepath.Join(dir, "missing"))

@@ -20,6 +20,11 @@ var errNoTTY = errors.New("the dashboard needs a terminal, and standard input or
 func (o *Options) Run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// A bad policy file is the user's to fix whatever the terminal; say so
+	// before sending them off to find one.
+	if _, err := o.policy(); err != nil {
+		return err
+	}
 	if !o.Headless && (!isTerminal(o.streams.In) || !isTerminal(o.streams.Out)) {
 		return errNoTTY
 	}
