@@ -194,7 +194,13 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 		return fmt.Errorf("--headless works only with --demo; for one decision from a cluster run: kubectl kimiscale status")
 	case !o.Demo && (changed("speed")):
 		return fmt.Errorf("--speed works only with --demo")
-	case o.Headless:
+	}
+	if o.Demo {
+		if err := o.validateDemo(cmd.Flags()); err != nil {
+			return err
+		}
+	}
+	if o.Headless {
 		// The headless demo watches: it prints what core.Decide says each
 		// simulated minute and writes nothing, at the demo's own step.
 		var unread []string
@@ -205,10 +211,6 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 		}
 		if len(unread) > 0 {
 			return fmt.Errorf("--headless prints a decision per simulated minute and never writes: drop %s", strings.Join(unread, ", "))
-		}
-	case o.Demo:
-		if err := o.validateDemo(cmd.Flags()); err != nil {
-			return err
 		}
 	}
 	// Above maxSpeed the demo's clock outruns what one poll can show: a

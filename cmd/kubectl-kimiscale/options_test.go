@@ -95,6 +95,8 @@ func TestDemoRefusesWhatItCannotHonour(t *testing.T) {
 		{[]string{"--demo", "-n", "other"}, `--namespace "other" with --demo: the demo cluster has one Deployment, default/kimiclaw-db; drop -n or give -n default`},
 		{[]string{"status", "--demo", "deploy/other"}, `deployment "other" with --demo: the demo cluster has one Deployment, default/kimiclaw-db; drop the argument or give kimiclaw-db`},
 		{[]string{"status", "--demo", "--namespace=db"}, `--namespace "db" with --demo: the demo cluster has one Deployment, default/kimiclaw-db; drop -n or give -n default`},
+		{[]string{"--demo", "--headless", "deploy/foo"}, `deployment "foo" with --demo: the demo cluster has one Deployment, default/kimiclaw-db; drop the argument or give kimiclaw-db`},
+		{[]string{"--demo", "--headless", "--context", "prod"}, "--demo runs on an embedded cluster with its own metrics: drop --context" + refused},
 		{[]string{"--demo", "--context", "prod"}, "--demo runs on an embedded cluster with its own metrics: drop --context" + refused},
 		{[]string{"--demo", "--kubeconfig", "k", "--token", "t", "--server", "https://x"}, "--demo runs on an embedded cluster with its own metrics: drop --kubeconfig, --server, --token" + refused},
 		{[]string{"--demo", "--prometheus-url", "http://a"}, "--demo runs on an embedded cluster with its own metrics: drop --prometheus-url" + refused},
