@@ -332,8 +332,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// statusTTL is how long a status message stays in the footer, in the
-// dashboard's time, before the key hints come back.
+// statusTTL is how long a status message stays in the footer before the key
+// hints come back: in the dashboard's time, scaled by the clock's observed
+// rate so that a sped-up demo clock still leaves 5 s to read it.
 const statusTTL = 5 * time.Second
 
 // expireStatus times the footer's status message: one set by this update
@@ -354,7 +355,10 @@ func (m *Model) expireStatus(prev string, key bool) {
 		m.statusAt, m.statusDecision = m.now, dk
 		return
 	}
-	if !m.quitting && !m.quitArmed && (m.now.Sub(m.statusAt) >= statusTTL || dk != m.statusDecision) {
+	// statusTTL is wall time: on a clock running faster than the wall (the
+	// demo's), it is that many times longer in the dashboard's time.
+	ttl := time.Duration(float64(statusTTL) * max(m.rate, 1))
+	if !m.quitting && !m.quitArmed && (m.now.Sub(m.statusAt) >= ttl || dk != m.statusDecision) {
 		m.status = ""
 	}
 }

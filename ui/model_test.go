@@ -698,3 +698,28 @@ func TestHelpClosesOnQ(t *testing.T) {
 		t.Fatalf("q on the help: showHelp %v, quitting %v, cmd %v; want it closed and the program running", m.showHelp, m.quitting, cmd != nil)
 	}
 }
+
+// TestStatusExpiresInWallTime: on a clock running 10 times faster than the
+// wall (the demo's --speed 10), a status message still stays 5 s of the
+// wall, 50 s of the dashboard's time.
+func TestStatusExpiresInWallTime(t *testing.T) {
+	r := newRig()
+	m := r.model(t, 120, 40, maintain)
+	wall := t0
+	step := func(d time.Duration) { // d of the dashboard's time, d/10 of the wall
+		r.clk.Step(d)
+		wall = wall.Add(d / 10)
+		m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: wall})
+	}
+	step(10 * time.Second)
+	step(10 * time.Second) // the rate is measured: 10×
+	m = keys(t, m, "a")
+	step(40 * time.Second) // 4 s of the wall
+	if m.status == "" {
+		t.Fatalf("the status went after 4 s of the wall at 10×")
+	}
+	step(10 * time.Second)
+	if m.status != "" {
+		t.Fatalf("status %q still there after 5 s of the wall", m.status)
+	}
+}
