@@ -85,7 +85,10 @@ naive "no change" forecast on the same origins: below 1.0 beats doing nothing.`,
 			}
 			results, err := backtest.Evaluate(series, fs, opt)
 			if err != nil {
-				return fmt.Errorf("evaluate %s: %w", trace, err)
+				// What the trace cannot give (more --origins than it has
+				// samples, too little history) is core's to find; name the
+				// flags that ask for it.
+				return fmt.Errorf("evaluate %s with --origins %d, --horizon %s, --max-history %s: %w", trace, opt.Origins, opt.Horizon, opt.MaxHistory, err)
 			}
 			if output == "json" {
 				enc := json.NewEncoder(streams.Out)

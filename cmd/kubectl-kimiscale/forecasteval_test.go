@@ -62,3 +62,13 @@ func TestForecastEvalPolicy(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "policy file "+bad)
 }
+
+// TestForecastEvalTraceTooShort: what only the trace can refuse names the
+// flags that asked for it.
+func TestForecastEvalTraceTooShort(t *testing.T) {
+	_, _, err := run(t, "forecast-eval", "--trace", traceFixture, "--origins", "1000")
+	require.Error(t, err)
+	// The prefix is cmd's; the rest is core/backtest's wording.
+	require.True(t, strings.HasPrefix(err.Error(), "evaluate "+traceFixture+" with --origins 1000, --horizon 5m0s, --max-history 168h0m0s: "), err.Error())
+	require.Contains(t, err.Error(), "1000 origins")
+}
