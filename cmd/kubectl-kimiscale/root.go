@@ -60,16 +60,18 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		},
 		ValidArgsFunction: o.completeDeployments,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
+			err := o.Complete(cmd, args)
+			if err == nil {
+				err = o.Validate(cmd)
 			}
-			if err := o.Validate(cmd); err != nil {
-				return err
+			if err == nil {
+				err = o.Run(cmd.Context())
 			}
-			return o.Run(cmd.Context())
+			return suggestCommand(cmd, args, err)
 		},
 	}
-	cmd.SetFlagErrorFunc(flagError) // subcommands inherit it
+	cmd.SetFlagErrorFunc(flagError)    // subcommands inherit it
+	cmd.SuggestionsMinimumDistance = 2 // cobra's default, which SuggestionsFor does not apply itself
 	cmd.SetIn(streams.In)
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
@@ -90,6 +92,19 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.SetHelpCommand(newHelpCmd())
 	refuseUnknownSubcommands(cmd)
 	return cmd
+}
+
+// suggestCommand adds to err, when the root's one argument (read as a
+// Deployment) is close to a subcommand's name, that it may have been a typo:
+// "kubectl kimiscale stauts" is the dashboard for Deployment stauts.
+func suggestCommand(cmd *cobra.Command, args []string, err error) error {
+	if err == nil || len(args) != 1 {
+		return err
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		return fmt.Errorf("%w (%q was read as a Deployment; did you mean the command %q?)", err, args[0], s[0])
+	}
+	return err
 }
 
 // refuseUnknownSubcommands makes every command that only groups others

@@ -53,3 +53,17 @@ func TestGroupWithoutSubcommandShowsHelp(t *testing.T) {
 		})
 	}
 }
+
+// TestTypoOfACommand: the root's argument is a Deployment, so a misspelt
+// command reaches the dashboard; its error says so.
+func TestTypoOfACommand(t *testing.T) {
+	_, _, err := run(t, "--demo", "stauts")
+	require.EqualError(t, err, `deployment "stauts" with --demo: the demo cluster has one Deployment, default/kimiclaw-db; drop the argument or give kimiclaw-db ("stauts" was read as a Deployment; did you mean the command "status"?)`)
+
+	_, _, err = run(t, "simulat")
+	require.ErrorIs(t, err, errNoTTY)
+	assert.True(t, strings.HasSuffix(err.Error(), `("simulat" was read as a Deployment; did you mean the command "simulate"?)`), err.Error())
+
+	_, _, err = run(t, "--demo", "web")
+	assert.NotContains(t, err.Error(), "did you mean", "no suggestion for a name unlike any command")
+}
