@@ -188,3 +188,21 @@ func TestHPAScaleUpArranged(t *testing.T) {
 		}
 	})
 }
+
+// TestLongStatusWraps: at 80 columns the refusal keeps its remedy: the
+// footer takes a second line from the body, and the screen stays 80×24.
+func TestLongStatusWraps(t *testing.T) {
+	r := newRig()
+	m := keys(t, r.model(t, 80, 24, scaleUp), "p")
+	r.clk.Step(time.Minute)
+	m = tick(t, r, m, t0)
+	m = keys(t, m, "a")
+	checkBlock(t, m.View().Content, 80, 24)
+	lines := strings.Split(text(m), "\n")
+	foot := strings.Join(strings.Fields(lines[len(lines)-2]+" "+lines[len(lines)-1]), " ")
+	for _, want := range []string{"not approved: the decision is from 12:00:00", "press p to resume and approve the fresh decision"} {
+		if !strings.Contains(foot, want) {
+			t.Errorf("the footer does not say %q:\n%s", want, strings.Join(lines[len(lines)-2:], "\n"))
+		}
+	}
+}

@@ -85,7 +85,14 @@ func (m *Model) render() string {
 	} else if m.input != nil {
 		body = overlay(body, m.input.View(m.styles, m.width), m.width, l.bodyH)
 	}
-	return m.header() + "\n" + body + "\n" + m.footer()
+	foot := m.footer()
+	if extra := strings.Count(foot, "\n"); extra > 0 {
+		// A status that needs a second line takes it from the body's
+		// bottom, for the few seconds it stays.
+		lines := strings.Split(body, "\n")
+		body = strings.Join(lines[:max(len(lines)-extra, 0)], "\n")
+	}
+	return m.header() + "\n" + body + "\n" + foot
 }
 
 // joinLines puts two columns of lines side by side with a one-column gap.
@@ -334,12 +341,22 @@ func autoPaused(d *core.Decision) bool {
 	return false
 }
 
-// footer is the status message, or the read-only reason, or the key help.
+// footer is the status message (one or two lines), or the read-only reason,
+// or the key help.
 func (m *Model) footer() string {
 	st := m.styles
 	switch {
 	case m.status != "":
-		return fitLine(st.Warn.Render(m.status), m.width)
+		// A status is a sentence with its remedy at the end (press p to
+		// resume…): it wraps to a second line rather than lose it.
+		lines := wrap(m.status, m.width, 2)
+		if len(lines) > 2 {
+			lines = []string{lines[0], strings.Join(lines[1:], " ")}
+		}
+		for i, l := range lines {
+			lines[i] = fitLine(st.Warn.Render(l), m.width)
+		}
+		return strings.Join(lines, "\n")
 	case m.readOnly():
 		h := m.help
 		h.SetWidth(m.width / 2)
