@@ -185,9 +185,11 @@ func TestNoKubeconfig(t *testing.T) {
 	require.EqualError(t, err, errNoKubeconfig.Error())
 }
 
-func TestUnreachableCluster(t *testing.T) {
-	dir := t.TempDir()
-	kc := filepath.Join(dir, "config")
+// unreachableKubeconfig writes a kubeconfig whose server refuses
+// connections (context "gone", namespace db) and returns its path.
+func unreachableKubeconfig(t *testing.T) string {
+	t.Helper()
+	kc := filepath.Join(t.TempDir(), "config")
 	require.NoError(t, os.WriteFile(kc, []byte(`apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
@@ -195,6 +197,34 @@ users: [{name: u, user: {token: t}}]
 contexts: [{name: gone, context: {cluster: c, user: u, namespace: db}}]
 current-context: gone
 `), 0o600))
+	return kc
+}
+
+// TestBadPrometheusBeforeCluster: Prometheus' settings are checked before
+// the first request to the API server, so a bad one is not hidden behind
+// an unreachable cluster.
+func TestBadPrometheusBeforeCluster(t *testing.T) {
+	kc := unreachableKubeconfig(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--prometheus-url", "ftp://prom:9090"}, `prometheus URL scheme "ftp" is not supported`},
+		{[]string{"--prometheus-url", "prom:9090"}, "prometheus URL"},
+		{[]string{"--prometheus-service", "prometheus"}, `--prometheus-service: prometheus service "prometheus": want NAMESPACE/NAME:PORT`},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, _, err := run(t, append([]string{"status", "--kubeconfig", kc, "--request-timeout", "2s"}, tc.args...)...)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "cannot reach the Kubernetes API server")
+		})
+	}
+}
+
+func TestUnreachableCluster(t *testing.T) {
+	kc := unreachableKubeconfig(t)
 	_, _, err := run(t, "status", "--kubeconfig", kc, "--request-timeout", "2s")
 	require.Error(t, err)
 	assert.Regexp(t, `^cannot reach the Kubernetes API server at https://127\.0\.0\.1:1 \(context gone\): .*connection refused; check --context and --kubeconfig, or try: kubectl kimiscale --demo$`, err.Error())

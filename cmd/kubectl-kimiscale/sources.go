@@ -96,6 +96,15 @@ func (o *Options) buildSources(ctx context.Context, logger *slog.Logger) (*sourc
 	if err != nil {
 		return nil, err
 	}
+	// Prometheus' settings are checked before the first request to the API
+	// server (building the source sends nothing), so a bad URL is reported
+	// as such, not hidden behind an unreachable cluster.
+	var prom ui.MetricsSource
+	if o.Prometheus.URL != "" || o.Prometheus.Service != "" {
+		if prom, _, err = o.metricsSource(c, "", logger); err != nil {
+			return nil, err
+		}
+	}
 	dep, err := c.checkDeployment(ctx, o.Deployment)
 	if err != nil {
 		return nil, err
@@ -124,11 +133,12 @@ func (o *Options) buildSources(ctx context.Context, logger *slog.Logger) (*sourc
 	if !o.ReadOnly {
 		deps.Actuator = kc
 	}
-	deps.Metrics, src.notice, err = o.metricsSource(c, selector.String(), logger)
-	if err != nil {
-		return nil, err
-	}
-	if o.Prometheus.URL == "" && o.Prometheus.Service == "" {
+	if prom != nil {
+		deps.Metrics = prom
+	} else {
+		if deps.Metrics, src.notice, err = o.metricsSource(c, selector.String(), logger); err != nil {
+			return nil, err
+		}
 		deps.Policy = withoutRules(deps.Policy, core.MetricQPS, core.MetricConnections)
 	}
 	src.deps = deps
