@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -184,6 +185,8 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 		return o.badSetting(cmd, "prometheus-timeout", o.Prometheus.Timeout, validTimeout)
 	case o.Prometheus.Range <= 0:
 		return o.badSetting(cmd, "prometheus-range", o.Prometheus.Range, validRange)
+	case !validRequestTimeout(ptrValue(o.configFlags.Timeout)):
+		return fmt.Errorf("--request-timeout %q: valid is 0 (no timeout) or a positive duration such as 30s (a bare number is seconds)", ptrValue(o.configFlags.Timeout))
 	case !o.Demo && o.Prometheus.URL != "" && o.Prometheus.Service != "":
 		return fmt.Errorf("--prometheus-url and --prometheus-service both set: give one (the service is reached through the API server)")
 	case o.Auto && o.ReadOnly:
@@ -243,6 +246,21 @@ const (
 	validTimeout  = "a positive duration such as 5s"
 	validRange    = "a positive duration such as 2m (at least 4 scrape intervals)"
 )
+
+// validRequestTimeout reports whether client-go accepts --request-timeout
+// and it is not negative: a bare integer is seconds, else a duration.
+// client-go's own error ("Invalid timeout value") names no flag, and it
+// lets a negative duration through.
+func validRequestTimeout(v string) bool {
+	if v == "" {
+		return true
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return n >= 0
+	}
+	d, err := time.ParseDuration(v)
+	return err == nil && d >= 0
+}
 
 // badSetting is badFlag for a setting the config file may also fill: it
 // names the file's key when the value came from there, not the flag.

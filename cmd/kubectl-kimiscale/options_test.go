@@ -151,6 +151,8 @@ func TestSharedFlagChecks(t *testing.T) {
 		{[]string{"status", "--config", zero}, "config file " + zero + `: prometheus.range "0s": valid is a positive duration such as 2m (at least 4 scrape intervals)`},
 		{[]string{"a", "b"}, `2 arguments ["a" "b"]: give at most one Deployment, as NAME or deploy/NAME`},
 		{[]string{"status", "a", "b", "c"}, `3 arguments ["a" "b" "c"]: give at most one Deployment, as NAME or deploy/NAME`},
+		{[]string{"status", "--request-timeout", "abc"}, `--request-timeout "abc": valid is 0 (no timeout) or a positive duration such as 30s (a bare number is seconds)`},
+		{[]string{"--request-timeout", "-5s"}, `--request-timeout "-5s": valid is 0 (no timeout) or a positive duration such as 30s (a bare number is seconds)`},
 		{[]string{"status", "-o", "wide"}, `-o "wide": valid is json, yaml or table`},
 	}
 	for _, tc := range tests {
