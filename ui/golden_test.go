@@ -146,6 +146,9 @@ func modes() []mode {
 			r.cluster.state.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 3, Max: 3}, CurrentReplicas: 3, DesiredReplicas: 3,
 				PinnedFrom: &core.Bounds{Min: 2, Max: 10}}
 		}},
+		{name: "hpa_waiting", dec: scaleUp, setup: func(r *rig) { // minReplicas raised to 3, the HPA not synced yet
+			*r = *arrangedRig()
+		}},
 		{name: "dryrun", dec: scaleUp, setup: func(r *rig) { r.deps.DryRun = true }, after: func(t *testing.T, r *rig, m Model) Model {
 			return send(t, m, press("a"))
 		}},

@@ -162,6 +162,13 @@ func TestPanelDialogs(t *testing.T) {
 		m := keys(t, cooldownRig().model(t, 120, 40, heldByCooldown), "a", "y")
 		golden.RequireEqual(t, screen(m))
 	})
+	t.Run("override_stale/120x40", func(t *testing.T) {
+		r := newRig()
+		m := keys(t, r.model(t, 120, 40, scaleUp), "p")
+		r.clk.Step(time.Minute)
+		m = keys(t, tick(t, r, m, t0), "o", "backspace", "5", "enter")
+		golden.RequireEqual(t, screen(m))
+	})
 }
 
 func TestPanelCharts(t *testing.T) {

@@ -298,6 +298,15 @@ func TestPanelPinDialogs(t *testing.T) {
 			})
 		}
 	}
+	t.Run("unpin_moves/120x40", func(t *testing.T) {
+		r := newRig()
+		s := &r.cluster.state
+		s.Replicas, s.ReadyReplicas = 4, 4
+		s.LastScale = &core.LastScale{At: t0.Add(-3 * time.Minute), Direction: core.DirectionDown, From: 8, To: 4, By: "bob@ops"}
+		s.HPA = &core.HPAState{Name: "kimiclaw-hpa", Bounds: core.Bounds{Min: 4, Max: 4}, PinnedFrom: &core.Bounds{Min: 8, Max: 10}}
+		m := keys(t, r.model(t, 120, 40, heldByCooldown), "P")
+		golden.RequireEqual(t, screen(m))
+	})
 	t.Run("pin_bypass/120x40", func(t *testing.T) {
 		r := hpaRig()
 		r.cluster.state.LastScale = &core.LastScale{At: t0.Add(-3 * time.Minute), Direction: core.DirectionDown, From: 4, To: 3, By: "bob@ops"}
