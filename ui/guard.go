@@ -37,7 +37,7 @@ func (m *Model) staleWhy() string {
 	return ""
 }
 
-// staleRemedy says what brings a fresh decision back, for why (staleWhy).
+// staleRemedy says what brings a fresh decision back.
 func (m *Model) staleRemedy() string {
 	if m.paused {
 		return "press p to resume and approve the fresh decision"

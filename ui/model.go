@@ -332,37 +332,6 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// statusTTL is how long a status message stays in the footer before the key
-// hints come back: in the dashboard's time, scaled by the clock's observed
-// rate so that a sped-up demo clock still leaves 5 s to read it.
-const statusTTL = 5 * time.Second
-
-// expireStatus times the footer's status message: one set by this update
-// (a new text, or any text a key press set) starts its time; an older one
-// goes once statusTTL has passed or the decision it was about changed, so
-// the footer never contradicts the Decision panel for long and the key
-// hints come back. The quit messages stay while they hold (q armed, or
-// quitting).
-func (m *Model) expireStatus(prev string, key bool) {
-	if m.status == "" {
-		return
-	}
-	dk := ""
-	if m.decision != nil {
-		dk = decisionKey(*m.decision)
-	}
-	if m.status != prev || key {
-		m.statusAt, m.statusDecision = m.now, dk
-		return
-	}
-	// statusTTL is wall time: on a clock running faster than the wall (the
-	// demo's), it is that many times longer in the dashboard's time.
-	ttl := time.Duration(float64(statusTTL) * max(m.rate, 1))
-	if !m.quitting && !m.quitArmed && (m.now.Sub(m.statusAt) >= ttl || dk != m.statusDecision) {
-		m.status = ""
-	}
-}
-
 // tooSmall reports whether the terminal is too small to draw the dashboard
 // (or its size is not known yet).
 func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHeight }
