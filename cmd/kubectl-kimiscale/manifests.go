@@ -39,6 +39,9 @@ With --rbac, the kimiscale-viewer and kimiscale-operator Roles follow.`,
 			if err := o.Complete(cmd, nil); err != nil {
 				return err
 			}
+			if err := o.checkNamespace(); err != nil {
+				return err
+			}
 			p, err := o.policy()
 			if err != nil {
 				return err

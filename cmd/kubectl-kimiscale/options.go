@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -172,6 +173,9 @@ func parseDeploymentArg(arg string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("%q: the Deployment name is empty; give NAME or deploy/NAME", arg)
 	}
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return "", fmt.Errorf("%q: not a Deployment name: %s", arg, strings.Join(errs, "; "))
+	}
 	return name, nil
 }
 
@@ -185,6 +189,8 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 		return o.badSetting(cmd, "prometheus-timeout", o.Prometheus.Timeout, validTimeout)
 	case o.Prometheus.Range <= 0:
 		return o.badSetting(cmd, "prometheus-range", o.Prometheus.Range, validRange)
+	case o.checkNamespace() != nil:
+		return o.checkNamespace()
 	case !validRequestTimeout(ptrValue(o.configFlags.Timeout)):
 		return fmt.Errorf("--request-timeout %q: valid is 0 (no timeout) or a positive duration such as 30s (a bare number is seconds)", ptrValue(o.configFlags.Timeout))
 	case !o.Demo && o.Prometheus.URL != "" && o.Prometheus.Service != "":
@@ -247,6 +253,19 @@ const (
 	validRange    = "a positive duration such as 2m (at least 4 scrape intervals)"
 )
 
+// checkNamespace refuses a -n that is no namespace name. An empty one means
+// "the kubeconfig's", as in kubectl, so scripts can pass -n "$NS".
+func (o *Options) checkNamespace() error {
+	ns := ptrValue(o.configFlags.Namespace)
+	if ns == "" {
+		return nil
+	}
+	if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+		return fmt.Errorf("--namespace %q: not a namespace name: %s", ns, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
 // validRequestTimeout reports whether client-go accepts --request-timeout
 // and it is not negative: a bare integer is seconds, else a duration.
 // client-go's own error ("Invalid timeout value") names no flag, and it
@@ -287,7 +306,7 @@ func (o *Options) validateDemo(flags *pflag.FlagSet) error {
 	if o.Deployment != defaultDeployment {
 		return fmt.Errorf("deployment %q with --demo: %s; drop the argument or give %s", o.Deployment, has, defaultDeployment)
 	}
-	if ns := ptrValue(o.configFlags.Namespace); flags.Changed("namespace") && ns != demoNamespace {
+	if ns := ptrValue(o.configFlags.Namespace); ns != "" && ns != demoNamespace {
 		return fmt.Errorf("--namespace %q with --demo: %s; drop -n or give -n %s", ns, has, demoNamespace)
 	}
 	kube := pflag.NewFlagSet("kubeconfig", pflag.ContinueOnError)

@@ -119,6 +119,7 @@ func TestDemoAcceptsItsOwnNames(t *testing.T) {
 	for _, args := range [][]string{
 		{"--demo", "kimiclaw-db"},
 		{"--demo", "deploy/kimiclaw-db", "-n", "default"},
+		{"--demo", "--namespace="},
 		{"--demo", "--config", cfg},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -127,6 +128,12 @@ func TestDemoAcceptsItsOwnNames(t *testing.T) {
 		})
 	}
 }
+
+// apimachinery's words for what a namespace and a Deployment name may be.
+const (
+	dns1123Label     = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+	dns1123Subdomain = `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`
+)
 
 // TestSharedFlagChecks: the settings every command shares are checked by
 // every command that reads them, and a bad value from the config file names
@@ -153,6 +160,10 @@ func TestSharedFlagChecks(t *testing.T) {
 		{[]string{"status", "a", "b", "c"}, `3 arguments ["a" "b" "c"]: give at most one Deployment, as NAME or deploy/NAME`},
 		{[]string{"status", "--request-timeout", "abc"}, `--request-timeout "abc": valid is 0 (no timeout) or a positive duration such as 30s (a bare number is seconds)`},
 		{[]string{"--request-timeout", "-5s"}, `--request-timeout "-5s": valid is 0 (no timeout) or a positive duration such as 30s (a bare number is seconds)`},
+		{[]string{"status", "-n", "Bad_NS"}, `--namespace "Bad_NS": not a namespace name: ` + dns1123Label},
+		{[]string{"manifests", "--namespace=db.prod"}, `--namespace "db.prod": not a namespace name: must not contain dots`},
+		{[]string{"manifests", "--namespace=DB"}, `--namespace "DB": not a namespace name: ` + dns1123Label},
+		{[]string{"status", "deploy/Bad_Name"}, `"deploy/Bad_Name": not a Deployment name: ` + dns1123Subdomain},
 		{[]string{"status", "-o", "wide"}, `-o "wide": valid is json, yaml or table`},
 	}
 	for _, tc := range tests {
