@@ -126,7 +126,7 @@ const (
 func readTraceFile(path string) ([]core.Sample, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("trace: %w", err)
+		return nil, fmt.Errorf("--trace: %w", err)
 	}
 	defer f.Close()
 	s, err := backtest.ReadTrace(f)

@@ -359,6 +359,9 @@ func TestTraceCommandsFlags(t *testing.T) {
 			_, _, err = run(t, sub, "--trace", bad)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "line 3")
+			missing := filepath.Join(t.TempDir(), "missing.csv")
+			_, _, err = run(t, sub, "--trace", missing)
+			require.EqualError(t, err, "--trace: open "+missing+": no such file or directory")
 		})
 	}
 }
