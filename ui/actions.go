@@ -53,13 +53,20 @@ func (m *Model) scaleRequest(n int32, reason string) core.ScaleRequest {
 	}
 }
 
+// cooldown is the cooldown now, from the cluster state as last read: the
+// last-scale record and the replicas. A write made while polling is paused
+// is read back into the state but not into the decision, so the decision's
+// cooldown may predate it; a second write must still see the first.
+func (m *Model) cooldown() core.CooldownStatus {
+	if m.state == nil {
+		return core.CooldownStatus{Blocks: core.DirectionNone}
+	}
+	return core.Cooldown(m.deps.Policy.Cooldown, m.state.LastScale, m.state.Replicas, m.now)
+}
+
 // cooldownBlocks reports whether the cooldown blocks a change in dir now.
 func (m *Model) cooldownBlocks(dir core.Direction) bool {
-	if m.decision == nil {
-		return false
-	}
-	c := m.decision.Cooldown
-	return (dir == core.DirectionUp || dir == core.DirectionDown) && c.Blocks == dir && (c.Until.IsZero() || c.Until.After(m.now))
+	return (dir == core.DirectionUp || dir == core.DirectionDown) && m.cooldown().Blocks == dir
 }
 
 // annotationLastScale is the Deployment annotation k8s writes with every
@@ -412,7 +419,10 @@ func (m Model) handleDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m Model) confirmWrite(d dialog) (tea.Model, tea.Cmd) {
 	if d.approve {
 		if why := m.approvalChanged(d); why != "" {
+			// The footer's status expires; the event log keeps that the
+			// approval was dropped, for whoever looks back.
 			m.status = why
+			m.addLog(m.now, logFailed, why)
 			return m, nil
 		}
 	}

@@ -133,6 +133,12 @@ func (f *fakeActuator) Scale(_ context.Context, req core.ScaleRequest) (core.App
 	if f.cluster.state.Replicas != req.From {
 		return core.ApplyResult{Applied: false, At: f.clk.Now(), Message: "precondition failed: replicas changed"}, nil
 	}
+	// As k8s.Client: the replicas and the last-scale record in one write.
+	dir := core.DirectionUp
+	if req.To < req.From {
+		dir = core.DirectionDown
+	}
+	f.cluster.state.LastScale = &core.LastScale{At: f.clk.Now(), Direction: dir, From: req.From, To: req.To, By: req.By, Reason: req.Reason}
 	f.cluster.state.Replicas = req.To
 	f.cluster.state.ReadyReplicas = req.To
 	return core.ApplyResult{Applied: true, At: f.clk.Now(), Via: "Deployment spec.replicas"}, nil

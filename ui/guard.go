@@ -108,10 +108,10 @@ func (m *Model) dialogLive(d *dialog) []string {
 func (m *Model) cooldownNote(d *dialog) string {
 	switch {
 	case m.cooldownBlocks(d.dir) && d.kind == dialogBypass:
-		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more", d.dir, mmss(m.decision.Cooldown.Until.Sub(m.now)))
+		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more", d.dir, mmss(m.cooldown().Remaining))
 	case m.cooldownBlocks(d.dir):
 		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more; confirming asks a second time to bypass it",
-			d.dir, mmss(m.decision.Cooldown.Until.Sub(m.now)))
+			d.dir, mmss(m.cooldown().Remaining))
 	case d.blocked && d.kind == dialogBypass:
 		return "the cooldown has ended: B applies the change without a bypass (none is recorded)"
 	case d.blocked:

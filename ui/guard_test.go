@@ -206,3 +206,33 @@ func TestLongStatusWraps(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondWriteWhilePausedSeesTheCooldown: a write made while polling is
+// paused is read back into the cluster state (its last-scale record too),
+// not into the decision; a second write right after must still meet the
+// cooldown the first one started, not the decision's older view of it.
+func TestSecondWriteWhilePausedSeesTheCooldown(t *testing.T) {
+	r := newRig()
+	m := keys(t, r.model(t, 120, 40, scaleUp), "p")
+	m = keys(t, m, "o", "backspace", "5", "enter", "y")
+	if len(r.actuator.scales) != 1 || m.state.LastScale == nil || m.state.LastScale.To != 5 {
+		t.Fatalf("first override: scales %+v, last-scale %+v; want 3 → 5 read back", r.actuator.scales, m.state.LastScale)
+	}
+	r.clk.Step(20 * time.Second)
+	m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0})
+	m = keys(t, m, "o", "backspace", "3", "enter")
+	if m.dialog == nil || !strings.Contains(text(m), "BLOCKED: the cooldown blocks scale-down for 04:40 more") {
+		t.Fatalf("a scale-down 20 s after the scale-up: the dialog does not say the cooldown blocks it:\n%s", text(m))
+	}
+	m = keys(t, m, "y")
+	if len(r.actuator.scales) != 1 {
+		t.Fatalf("y wrote %+v past the cooldown without the bypass", r.actuator.scales[1:])
+	}
+	if m.dialog == nil || m.dialog.kind != dialogBypass {
+		t.Fatalf("y: dialog %+v, want the bypass question", m.dialog)
+	}
+	m = keys(t, m, "B")
+	if len(r.actuator.scales) != 2 || !r.actuator.scales[1].BypassCooldown {
+		t.Errorf("B: scales %+v, want 5 → 3 with the bypass recorded", r.actuator.scales)
+	}
+}
