@@ -53,7 +53,7 @@ var (
 )
 
 const (
-	e2eHelpTitle   = "Keys  (any key closes)"
+	e2eHelpTitle   = "Keys  (any key closes"
 	e2eFooter      = "a approve • o override • x reject"
 	e2eBypassTitle = "Bypass the cooldown?"
 )
