@@ -659,7 +659,8 @@ func (m *Model) autoCurrent() bool {
 }
 
 // autoApply applies the decision when auto-apply is on, the Lease is held,
-// the decision is current (autoCurrent) and allows it, nothing else is being
+// the decision is current (autoCurrent), made for the replicas the cluster
+// state has now, and allows it, nothing else is being
 // written, the user has not rejected it and the HPA is not pinned (the
 // actuator refuses to scale a pinned HPA, so trying would only fill the log
 // every poll). Every refused write is a Warning Event in the cluster, so it
@@ -669,7 +670,10 @@ func (m *Model) autoCurrent() bool {
 // HPA's minReplicas already allows (the HPA decides scale-downs itself).
 func (m *Model) autoApply() tea.Cmd {
 	d := m.decision
+	// The state read back after a write can be newer than the decision:
+	// act only on a decision made for the replicas there are now.
 	if !m.autoActive() || d == nil || m.state == nil || !m.autoCurrent() || !d.AutoApply || d.Target == d.Current ||
+		d.Current != m.state.Replicas ||
 		m.writing > 0 || m.rejected == decisionKey(*d) || m.readOnly() || m.state.HPA.Pinned() {
 		return nil
 	}

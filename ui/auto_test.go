@@ -47,6 +47,23 @@ func TestAutoApplyNeedsFreshDecision(t *testing.T) {
 			t.Errorf("the badge does not say the decision is old:\n%s", text(m))
 		}
 	})
+	t.Run("cluster state read since the decision", func(t *testing.T) {
+		r := newRig()
+		m := r.model(t, 120, 40, scaleUp)
+		if d := m.decision; d == nil || !d.AutoApply || d.Current != m.state.Replicas {
+			t.Fatalf("decision %+v: want an automatic scale-up from the replicas now, or the test proves nothing", d)
+		}
+		// Another console scaled to 4 and this console read the state back
+		// (after a write of its own while paused, say): the decision was
+		// made for 3.
+		st := *m.state
+		st.Replicas, st.ReadyReplicas = 4, 4
+		m = send(t, m, stateMsg{now: r.clk.Now(), state: st})
+		m = held(t, keys(t, m, "A", "y"))
+		if len(r.actuator.scales) != 0 {
+			t.Fatalf("auto-apply wrote %+v from a decision made for 3 replicas while 4 run", r.actuator.scales)
+		}
+	})
 	t.Run("between two polls", func(t *testing.T) {
 		r := newRig()
 		m := r.model(t, 120, 40, scaleUp)
