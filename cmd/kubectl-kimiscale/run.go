@@ -16,6 +16,13 @@ import (
 var errNoTTY = errors.New("the dashboard needs a terminal, and standard input or output is not one; " +
 	"for one decision without a terminal run: kubectl kimiscale status -o json")
 
+// dashboardFPS is the most frames a second the dashboard draws. Its data
+// changes at most a few times a second (a heartbeat every 0.5-1 s) and
+// typing shows within 50 ms; bubbletea's default, 60, woke the process 60
+// times a second for nothing: 395 context switches a second at the demo's
+// default speed, 178 at 20 (BenchmarkDemo/idle measures the CPU).
+const dashboardFPS = 20
+
 // Run opens the dashboard (or, with --demo --headless, prints decisions).
 func (o *Options) Run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -55,7 +62,8 @@ func (o *Options) Run(ctx context.Context) error {
 		return src.headless(ctx, o.streams.Out)
 	}
 	p := tea.NewProgram(ui.New(src.deps),
-		tea.WithContext(ctx), tea.WithInput(o.streams.In), tea.WithOutput(o.streams.Out))
+		tea.WithContext(ctx), tea.WithInput(o.streams.In), tea.WithOutput(o.streams.Out),
+		tea.WithFPS(dashboardFPS))
 	_, err = p.Run()
 	// However the dashboard ended (q, ctrl+c, SIGTERM, a dropped ssh
 	// session), give the auto-apply Lease back now rather than let another
