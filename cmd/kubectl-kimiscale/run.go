@@ -18,10 +18,11 @@ var errNoTTY = errors.New("the dashboard needs a terminal, and standard input or
 
 // dashboardFPS is the most frames a second the dashboard draws. Its data
 // changes at most a few times a second (a heartbeat every 0.5-1 s) and
-// typing shows within 50 ms; bubbletea's default, 60, woke the process 60
-// times a second for nothing: 395 context switches a second at the demo's
-// default speed, 178 at 20 (BenchmarkDemo/idle measures the CPU).
-const dashboardFPS = 20
+// typing shows within 100 ms; bubbletea's default, 60, woke the process 60
+// times a second for nothing: at the demo's default speed 395 context
+// switches a second, 178 at 20 fps, 125 at 10, and the idle CPU went from
+// 3.4-6.5 % of a core to 1.8-2.5 % (BenchmarkDemo/idle).
+const dashboardFPS = 10
 
 // Run opens the dashboard (or, with --demo --headless, prints decisions).
 func (o *Options) Run(ctx context.Context) error {
