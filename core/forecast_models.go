@@ -266,46 +266,18 @@ type lineFit struct {
 }
 
 func fitLine(xs []Sample) lineFit {
-	if len(xs) <= 64 {
-		// Each sample's time in seconds once, not three times: the same
-		// numbers and sums as below.
-		var buf [64]float64
-		x := buf[:len(xs)]
-		t0 := xs[0].At
-		for i, s := range xs {
-			x[i] = s.At.Sub(t0).Seconds()
-		}
-		return fitLineX(x, xs)
+	// Each sample's time in seconds once, not three times; on the stack for
+	// the windows the models use.
+	var buf [64]float64
+	x := buf[:0]
+	if len(xs) > len(buf) {
+		x = make([]float64, 0, len(xs))
 	}
 	t0 := xs[0].At
-	n := float64(len(xs))
-	var mx, my float64
 	for _, s := range xs {
-		mx += s.At.Sub(t0).Seconds()
-		my += s.Value
+		x = append(x, s.At.Sub(t0).Seconds())
 	}
-	mx /= n
-	my /= n
-	var sxx, sxy float64
-	for _, s := range xs {
-		dx := s.At.Sub(t0).Seconds() - mx
-		sxx += dx * dx
-		sxy += dx * (s.Value - my)
-	}
-	g := lineFit{n: n, mx: mx, my: my, sxx: sxx, last: xs[len(xs)-1].Value}
-	if sxx > 0 {
-		g.slope = sxy / sxx
-	}
-	var sse float64
-	for _, s := range xs {
-		e := s.Value - (my + g.slope*(s.At.Sub(t0).Seconds()-mx))
-		sse += e * e
-	}
-	if len(xs) > 2 {
-		g.s2 = sse / (n - 2)
-	}
-	g.xn = xs[len(xs)-1].At.Sub(t0).Seconds() - mx
-	return g
+	return fitLineX(x, xs)
 }
 
 // fitLineX is fitLine with the sample times given in seconds since the
