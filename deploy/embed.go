@@ -1,8 +1,9 @@
-// Package deploy ships kimiscale's RBAC Roles (rbac.yaml) to the binary, so
-// "kubectl kimiscale manifests --rbac" prints them. (The krew plugin manifest
-// beside it, krew/kimiscale.yaml, is for krew and is not embedded.) The seed's
-// HPA, VPA and ConfigMap are rendered from the active policy by
-// "kubectl kimiscale manifests", so they never disagree with it.
+// Package deploy holds what kimiscale deploys beside itself: its RBAC Roles
+// (rbac.yaml, embedded so "kubectl kimiscale manifests --rbac" prints them)
+// and the seed's HPA built from a policy (HPA), which "kubectl kimiscale
+// manifests" prints for the active policy and the demo cluster starts with,
+// so the two never disagree. (The krew plugin manifest beside it,
+// krew/kimiscale.yaml, is for krew and is not embedded.)
 package deploy
 
 import _ "embed"
