@@ -639,12 +639,8 @@ func (m *Model) autoHeldWhy() string {
 	case m.paused:
 		return "polling is paused; p resumes"
 	case !m.pollOK:
-		why := "no data"
-		if m.pollErr != nil {
-			why = m.pollErr.Error()
-		}
-		return "the last poll failed: " + why
-	case m.now.Sub(d.At) > time.Duration(max(m.deps.Policy.StaleAfter, 1))*m.deps.Interval:
+		return m.pollFailure()
+	case m.now.Sub(d.At) > m.staleLimit():
 		return fmt.Sprintf("the decision is %s old; waiting for the next poll", m.now.Sub(d.At).Truncate(time.Second))
 	}
 	return ""

@@ -374,6 +374,22 @@ func perReplica(samples, repl []core.Sample, cs *core.ClusterState) []core.Sampl
 	return out
 }
 
+// staleLimit is how old data may be and still count as fresh: the policy's
+// StaleAfter poll intervals (at least one). The header's STALE, approve and
+// auto-apply all go by it.
+func (m *Model) staleLimit() time.Duration {
+	return time.Duration(max(m.deps.Policy.StaleAfter, 1)) * m.deps.Interval
+}
+
+// pollFailure says why the latest poll failed.
+func (m *Model) pollFailure() string {
+	why := "no data"
+	if m.pollErr != nil {
+		why = m.pollErr.Error()
+	}
+	return "the last poll failed: " + why
+}
+
 // freshness says how old the data is: "fresh 3s ago" or "STALE 45s".
 func (m *Model) freshness() (string, bool) {
 	if m.lastPoll.IsZero() {
@@ -383,8 +399,7 @@ func (m *Model) freshness() (string, bool) {
 		return "waiting for data", true
 	}
 	age := m.now.Sub(m.lastPoll).Truncate(time.Second)
-	staleAfter := time.Duration(max(m.deps.Policy.StaleAfter, 1)) * m.deps.Interval
-	if age > staleAfter {
+	if age > m.staleLimit() {
 		s := "STALE " + age.String()
 		if m.pollErr != nil {
 			s += " (" + strings.TrimSpace(m.pollErr.Error()) + ")"

@@ -19,18 +19,14 @@ import (
 // or the data is older than the freshness limit (the header says STALE).
 func (m *Model) staleWhy() string {
 	d := m.decision
-	limit := time.Duration(max(m.deps.Policy.StaleAfter, 1)) * m.deps.Interval
+	limit := m.staleLimit()
 	switch {
 	case d == nil || m.state == nil || m.snap == nil:
 		return "no decision from the metrics and the cluster state yet"
 	case m.paused:
 		return "polling paused"
 	case !m.pollOK:
-		why := "no data"
-		if m.pollErr != nil {
-			why = m.pollErr.Error()
-		}
-		return "the last poll failed: " + why
+		return m.pollFailure()
 	case m.now.Sub(d.At) > limit || m.now.Sub(m.lastPoll) > limit:
 		return fmt.Sprintf("STALE: no fresh poll for more than %s", shortDuration(limit))
 	}
@@ -106,10 +102,11 @@ func (m *Model) dialogLive(d *dialog) []string {
 // dialog: the countdown while the cooldown blocks the change, or that it
 // ended, "" when it never blocked.
 func (m *Model) cooldownNote(d *dialog) string {
+	blocks := m.cooldownBlocks(d.dir)
 	switch {
-	case m.cooldownBlocks(d.dir) && d.kind == dialogBypass:
+	case blocks && d.kind == dialogBypass:
 		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more", d.dir, mmss(m.cooldown().Remaining))
-	case m.cooldownBlocks(d.dir):
+	case blocks:
 		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more; confirming asks a second time to bypass it",
 			d.dir, mmss(m.cooldown().Remaining))
 	case d.blocked && d.kind == dialogBypass:
