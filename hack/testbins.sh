@@ -9,6 +9,7 @@
 #   DIR/etcd-v3.6.16/etcd
 #   DIR/kwok-v0.8.0/kwok and DIR/kwok-v0.8.0/stages/*.yaml
 #   DIR/kubernetes-v1.37.2/{kube-apiserver,kube-controller-manager,kube-scheduler}
+#   DIR/kubectl-v1.37.2/kubectl (for the plugin tests, when none is on the PATH)
 # internal/testenv looks for exactly these paths.
 #
 # The versions come from the pinned modules under hack/testbins/*/go.mod, which
@@ -46,7 +47,7 @@ if command -v flock >/dev/null 2>&1; then
 	fi
 	# Holding the lock, none of our builds runs: these are leftovers of
 	# interrupted ones (other .build-* directories belong to other tools).
-	rm -rf "$dir"/.build-etcd.* "$dir"/.build-kwok.* "$dir"/.build-kubernetes.*
+	rm -rf "$dir"/.build-etcd.* "$dir"/.build-kwok.* "$dir"/.build-kubernetes.* "$dir"/.build-kubectl.*
 fi
 
 tmp=""
@@ -104,8 +105,21 @@ build_kubernetes() {
 		k8s.io/kubernetes/cmd/kube-scheduler
 }
 
+build_kubectl() {
+	# The plugin tests run a real kubectl (plugin lookup, completion); a
+	# machine without one on the PATH gets this one, the same version.
+	# Stamped as the release's Makefile does: the tests check the version.
+	local minor ldflags="" pkg
+	minor="$(echo "$kube_version" | cut -d. -f2)"
+	for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+		ldflags+=" -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+	done
+	go -C "$mods/kubernetes" build -ldflags "$ldflags" -o "$out/" k8s.io/kubernetes/cmd/kubectl
+}
+
 total=$SECONDS
 build etcd "$dir/etcd-$etcd_version" build_etcd
 build kwok "$dir/kwok-$kwok_version" build_kwok
 build kubernetes "$dir/kubernetes-$kube_version" build_kubernetes
+build kubectl "$dir/kubectl-$kube_version" build_kubectl
 echo "testbins: ready in $dir ($((SECONDS - total)) s)"

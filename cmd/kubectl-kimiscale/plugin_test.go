@@ -8,8 +8,9 @@ package main
 // and packaged by hack/dist.sh into archives that krew's own validator
 // installs.
 //
-// kubectl: $KUBECTL, else kubectl on the PATH, else kubectl in
-// testenv.BinDir(); it must be 1.26 or newer (plugin completion). Bash
+// kubectl: $KUBECTL, else kubectl on the PATH, else the one hack/testbins.sh
+// builds (make deps) into testenv.BinDir()/kubectl-VERSION; it must be 1.26
+// or newer (plugin completion). Bash
 // completion needs bash and the Debian package bash-completion. krew v0.4.3
 // and its validator are built from the Go module proxy into
 // testenv.BinDir()/krew-v0.4.3 once and reused.
@@ -111,7 +112,7 @@ func findKubectl(t *testing.T) string {
 		if p, err := exec.LookPath("kubectl"); err == nil {
 			candidates = append(candidates, p)
 		}
-		p := filepath.Join(testenv.BinDir(), "kubernetes-"+testenv.KubernetesVersion, "kubectl")
+		p := filepath.Join(testenv.BinDir(), "kubectl-"+testenv.KubernetesVersion, "kubectl")
 		if _, err := os.Stat(p); err == nil {
 			candidates = append(candidates, p)
 		}
