@@ -123,7 +123,13 @@ type Model struct {
 	duckErr     error
 
 	// Activity.
-	polling    bool // a poll (or the start-up backfill) is in flight
+	polling bool // a poll (or the start-up backfill) is in flight
+	// pollSlow says the poll in flight has outlived a heartbeat (or is the
+	// start-up backfill): only then does the header show it, with the
+	// spinner. A routine poll returns within milliseconds, and animating it
+	// cost an extra message and redraw per poll (a third of the demo's idle
+	// CPU went to redraws).
+	pollSlow   bool
 	spinning   bool
 	backfilled bool
 	replayed   bool // the stabilization history was replayed from the backfill
@@ -230,6 +236,7 @@ func New(deps Deps) Model {
 		ready:    core.NewSeries(keep),
 		now:      deps.Clock.Now(),
 		polling:  true, // Init starts the backfill, then the first poll
+		pollSlow: true,
 		spinning: true,
 		tickTag:  1,
 		charts:   &chartSet{repl: newReplicasChart(st)},
@@ -266,8 +273,9 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Update implements tea.Model. The spinner runs only while a poll or a
-// write is in flight, so an idle dashboard redraws once a second (the clock).
+// Update implements tea.Model. The spinner runs only while a slow poll or a
+// write is in flight, so an idle dashboard redraws only on its heartbeat and
+// when a poll returns.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	prev := m.status
 	nm, cmd := m.update(msg)
@@ -336,8 +344,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // (or its size is not known yet).
 func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHeight }
 
-// busy reports whether a poll, a write or a Release is in flight.
-func (m *Model) busy() bool { return m.polling || m.writing > 0 || m.releasing > 0 }
+// busy reports whether a slow poll, a write or a Release is in flight: what
+// the header shows with the spinner.
+func (m *Model) busy() bool { return (m.polling && m.pollSlow) || m.writing > 0 || m.releasing > 0 }
 
 // handleKey routes a key to the open dialog, the replica-count field, the help
 // screen or the dashboard.
@@ -419,6 +428,9 @@ func (m Model) handleTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	}
 	m.lastWall = msg.wall
 	m.now = laterOf(m.now, msg.now)
+	if m.polling {
+		m.pollSlow = true // still in flight a heartbeat later: show it
+	}
 	var cmd tea.Cmd
 	if !m.paused && !m.polling && m.backfilled && !m.now.Before(m.lastPollStart.Add(m.deps.Interval)) {
 		cmd = m.startPoll()
@@ -428,7 +440,7 @@ func (m Model) handleTick(msg tickMsg) (tea.Model, tea.Cmd) {
 
 // startPoll marks a poll in flight and returns it.
 func (m *Model) startPoll() tea.Cmd {
-	m.polling = true
+	m.polling, m.pollSlow = true, false
 	m.lastPollStart = m.now
 	return m.pollCmd()
 }

@@ -538,7 +538,10 @@ func TestOtherConsolesEvents(t *testing.T) {
 	}
 }
 
-func TestSpinnerOnlyWhileBusy(t *testing.T) {
+// A routine poll returns within milliseconds: it neither animates the
+// spinner (an extra message and redraw per poll) nor shows in the header.
+// A poll still in flight at the next heartbeat is slow, and shows both.
+func TestSpinnerOnlyWhileSlow(t *testing.T) {
 	r := newRig()
 	m := r.model(t, 120, 40, scaleUp)
 	if m.polling {
@@ -552,11 +555,20 @@ func TestSpinnerOnlyWhileBusy(t *testing.T) {
 	r.clk.Step(15 * time.Second)
 	nm, cmd = m.Update(tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0})
 	m = nm.(Model)
+	if !m.polling || cmd == nil {
+		t.Fatalf("the tick did not start a poll")
+	}
+	if m.spinning || strings.Contains(text(m), "polling") {
+		t.Errorf("a poll just started shows the spinner: spinning %v, header %q", m.spinning, strings.SplitN(text(m), "\n", 2)[0])
+	}
+	r.clk.Step(time.Second)
+	nm, cmd = m.Update(tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0.Add(time.Second)})
+	m = nm.(Model)
 	if !m.polling || !m.spinning || cmd == nil {
-		t.Fatalf("a poll did not start the spinner")
+		t.Fatalf("a poll still in flight a heartbeat later did not start the spinner")
 	}
 	if !strings.Contains(text(m), "polling") {
-		t.Errorf("no polling indicator while a poll is in flight")
+		t.Errorf("no polling indicator while a slow poll is in flight")
 	}
 }
 

@@ -258,7 +258,7 @@ func (m *Model) header() string {
 		busy = m.spin.View() + " writing"
 	case m.releasing > 0:
 		busy = m.spin.View() + " releasing the Lease…"
-	case m.polling:
+	case m.polling && m.pollSlow:
 		busy = m.spin.View() + " polling"
 	}
 	parts := []string{st.Title.Render("kimiscale") + " " + st.Bold.Render(where), rep, fs}
