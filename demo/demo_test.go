@@ -12,7 +12,9 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	k8stesting "k8s.io/client-go/testing"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
@@ -436,5 +438,28 @@ func TestAccessAllowedInTheDemo(t *testing.T) {
 	}
 	if acc.ReadOnly() || len(acc.Missing) > 0 {
 		t.Fatalf("Access() = %+v, want every write allowed", acc)
+	}
+}
+
+// The emulated HPA writes its status when its verdict changes, not at every
+// 15 s sync: the dashboard's informer gets every write, and at the default
+// speed a write per sync was an eighth of the demo's idle CPU.
+func TestHPAStatusWrittenOnChange(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var trace []core.Sample // 300 ± 10 a minute: the CPU moves, the verdict does not
+	for i := range 120 {
+		trace = append(trace, core.Sample{At: t0.Add(time.Duration(i) * time.Minute), Value: float64(290 + 20*(i%2))})
+	}
+	c := newCluster(t, Options{Trace: trace, Start: 30 * time.Minute, Capacity: 100})
+	writes := 0
+	c.Clientset().PrependReactor("patch", "horizontalpodautoscalers", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() == "status" {
+			writes++
+		}
+		return false, nil, nil
+	})
+	advance(t, c, 20*time.Minute)
+	if writes > 2 {
+		t.Errorf("%d HPA status writes in 20 minutes of steady load, want at most 2", writes)
 	}
 }
