@@ -98,6 +98,8 @@ type chart struct {
 	axesKey     string
 	axesCells   [][]rune
 	axesClasses [][]cellClass
+	// wraps are the styles' SGR halves by cell class, built on first render.
+	wraps *[clsCount]sgrWrap
 }
 
 // newChart returns an empty chart; format renders values for the Y axis and
@@ -468,45 +470,57 @@ func interpolate(path []core.ForecastPoint, t time.Time) core.ForecastPoint {
 // render turns the grids into a string, one lipgloss render per run of
 // cells with the same class.
 func (c *chart) render() string {
-	var st [clsCount]lipgloss.Style
-	st[clsAxis] = c.styles.Axis
-	st[clsSeries] = c.styles.Series
-	st[clsUp] = c.styles.Up
-	st[clsDown] = c.styles.Down
-	st[clsForecast] = c.styles.Forecast
-	st[clsBand] = c.styles.Band
-	st[clsNow] = c.styles.Now
-	var b, run strings.Builder
+	if c.wraps == nil {
+		c.wraps = &[clsCount]sgrWrap{}
+		for cls, st := range map[cellClass]lipgloss.Style{
+			clsAxis: c.styles.Axis, clsSeries: c.styles.Series, clsUp: c.styles.Up, clsDown: c.styles.Down,
+			clsForecast: c.styles.Forecast, clsBand: c.styles.Band, clsNow: c.styles.Now,
+		} {
+			c.wraps[cls] = wrapOf(st)
+		}
+	}
+	var b strings.Builder
 	for y, row := range c.cells {
 		if y > 0 {
 			b.WriteByte('\n')
 		}
 		cur := clsNone
-		flush := func() {
-			if run.Len() == 0 {
-				return
-			}
-			if cur == clsNone {
-				b.WriteString(run.String())
-			} else {
-				b.WriteString(st[cur].Render(run.String()))
-			}
-			run.Reset()
-		}
 		for x, r := range row {
 			cls := c.classes[y][x]
 			if r == 0 {
 				r, cls = ' ', clsNone
 			}
 			if cls != cur {
-				flush()
+				b.WriteString(c.wraps[cur].post)
+				b.WriteString(c.wraps[cls].pre)
 				cur = cls
 			}
-			run.WriteRune(r)
+			b.WriteRune(r)
 		}
-		flush()
+		b.WriteString(c.wraps[cur].post)
 	}
 	return b.String()
+}
+
+// sgrWrap is what a style writes before and after a run of cells.
+//
+// The chart styles are colours and attributes only, which lipgloss renders
+// as an SGR sequence before the text and a reset after it; Render also
+// measures, splits and pads its input, and called once per run of cells it
+// was a twentieth of the demo's idle CPU. So each style is rendered once,
+// around a marker, and its two halves are written around each run.
+type sgrWrap struct{ pre, post string }
+
+// wrapOf splits what st renders around a marker into the halves before and
+// after it.
+func wrapOf(st lipgloss.Style) sgrWrap {
+	const mark = "\uE000" // private use: in no SGR sequence
+	out := st.Render(mark)
+	i := strings.Index(out, mark)
+	if i < 0 {
+		return sgrWrap{}
+	}
+	return sgrWrap{pre: out[:i], post: out[i+len(mark):]}
 }
 
 // titleLine is the chart's first line: name, current value and legend.

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	tslc "github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
 	"github.com/google/go-cmp/cmp"
 
@@ -99,5 +100,24 @@ func TestChartKeepsNoPoints(t *testing.T) {
 	c.Redraw() // not dirty: nothing recomputed
 	if c.View() != v {
 		t.Errorf("a redraw without new data changed the view")
+	}
+}
+
+// The chart writes a style's two halves around each run of cells rather
+// than rendering each run: the output must be what Render writes.
+func TestWrapOfMatchesRender(t *testing.T) {
+	st := DefaultStyles()
+	styles := map[string]lipgloss.Style{
+		"axis": st.Axis, "series": st.Series, "up": st.Up, "down": st.Down,
+		"forecast": st.Forecast, "band": st.Band, "now": st.Now, "none": lipgloss.NewStyle(),
+	}
+	runs := []string{"⣿", "⠁⡀⣿⢸", "12:00 13:00", "╌╌╌╌", " 70%", "┊"}
+	for name, s := range styles {
+		w := wrapOf(s)
+		for _, run := range runs {
+			if got, want := w.pre+run+w.post, s.Render(run); got != want {
+				t.Errorf("%s: wrapOf(style) around %q = %q, want Render's %q", name, run, got, want)
+			}
+		}
 	}
 }
