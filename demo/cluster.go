@@ -1,24 +1,26 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 
@@ -93,11 +95,16 @@ type Cluster struct {
 	podSeq int
 	// rev counts pod template changes (restarts); template is the last
 	// restartedAt seen; surge is the rollout's extra pod, nil when none.
-	rev       int
-	template  string
-	surge     *surgePod
-	status    deploymentStatus // as last written
-	hpaStatus []byte           // the HPA status patch last written
+	rev      int
+	template string
+	surge    *surgePod
+	status   deploymentStatus // as last written
+	// dep is the Deployment as last read; depChanged says a write to a
+	// Deployment has been sent since (a reactor sets it), so the next step
+	// reads it again. Reading it at every step, deep copy and all, was a
+	// twentieth of the demo's idle CPU; it changes a few times an hour.
+	dep        *appsv1.Deployment
+	depChanged atomic.Bool
 
 	mu   sync.Mutex // guards ring and subs
 	ring *ring
@@ -217,6 +224,14 @@ func New(opts Options) (*Cluster, error) {
 	dep := objs[0].(*appsv1.Deployment)
 	dep.Spec.Replicas = ptr.To(c.model.Replicas())
 	c.cs = newClientset(objs...)
+	c.cs.PrependReactor("*", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		switch a.GetVerb() {
+		case "get", "list", "watch":
+		default:
+			c.depChanged.Store(true)
+		}
+		return false, nil, nil
+	})
 	c.next = start
 	if err := c.Advance(context.Background(), start); err != nil {
 		return nil, err
@@ -301,11 +316,15 @@ func (c *Cluster) Advance(ctx context.Context, to time.Time) error {
 // step is one 15 s step at t; stepMu is held.
 func (c *Cluster) step(ctx context.Context, t time.Time) error {
 	defer c.cs.ClearActions() // the fake's record of actions would grow forever
-	deps := c.cs.AppsV1().Deployments(c.ns)
-	dep, err := deps.Get(ctx, c.name, metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("get deployment: %w", err)
+	if c.depChanged.Swap(false) || c.dep == nil {
+		dep, err := c.cs.AppsV1().Deployments(c.ns).Get(ctx, c.name, metav1.GetOptions{})
+		if err != nil {
+			c.depChanged.Store(true)
+			return fmt.Errorf("get deployment: %w", err)
+		}
+		c.dep = dep
 	}
+	dep := c.dep
 	if tmpl := dep.Spec.Template.Annotations[restartedAtAnnotation]; tmpl != c.template {
 		c.template = tmpl
 		c.rev++
@@ -370,14 +389,13 @@ func (c *Cluster) syncHPA(ctx context.Context, r sim.Reading, t time.Time) (stri
 		}
 	}
 	st := hpaStatus(h, r, v, scaled, t)
+	if apiequality.Semantic.DeepEqual(st, h.Status) {
+		return verdict, nil // as the HPA controller, write only a changed status
+	}
 	body, err := json.Marshal(map[string]any{"status": st})
 	if err != nil {
 		return "", fmt.Errorf("hpa status: %w", err)
 	}
-	if bytes.Equal(body, c.hpaStatus) {
-		return verdict, nil
-	}
-	c.hpaStatus = body
 	if _, err := c.cs.AutoscalingV2().HorizontalPodAutoscalers(c.ns).Patch(ctx, HPAName, types.MergePatchType, body,
 		metav1.PatchOptions{}, "status"); err != nil {
 		return "", fmt.Errorf("patch hpa status: %w", err)

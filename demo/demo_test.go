@@ -443,23 +443,42 @@ func TestAccessAllowedInTheDemo(t *testing.T) {
 
 // The emulated HPA writes its status when its verdict changes, not at every
 // 15 s sync: the dashboard's informer gets every write, and at the default
-// speed a write per sync was an eighth of the demo's idle CPU.
-func TestHPAStatusWrittenOnChange(t *testing.T) {
+// speed a write per sync was an eighth of the demo's idle CPU. Likewise a
+// step reads the Deployment only after a write to it.
+func TestSteadyStepsNeitherWriteNorRead(t *testing.T) {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var trace []core.Sample // 300 ± 10 a minute: the CPU moves, the verdict does not
 	for i := range 120 {
 		trace = append(trace, core.Sample{At: t0.Add(time.Duration(i) * time.Minute), Value: float64(290 + 20*(i%2))})
 	}
 	c := newCluster(t, Options{Trace: trace, Start: 30 * time.Minute, Capacity: 100})
-	writes := 0
+	writes, reads := 0, 0
 	c.Clientset().PrependReactor("patch", "horizontalpodautoscalers", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		if a.GetSubresource() == "status" {
 			writes++
 		}
 		return false, nil, nil
 	})
+	c.Clientset().PrependReactor("get", "deployments", func(k8stesting.Action) (bool, runtime.Object, error) {
+		reads++
+		return false, nil, nil
+	})
 	advance(t, c, 20*time.Minute)
 	if writes > 2 {
 		t.Errorf("%d HPA status writes in 20 minutes of steady load, want at most 2", writes)
+	}
+	// Nor does a step read the Deployment unless something wrote it...
+	if reads > 2 {
+		t.Errorf("%d reads of the Deployment in 20 minutes without a write, want at most 2", reads)
+	}
+	// ...and then the next step reads it again.
+	before := reads
+	patch := []byte(`{"spec":{"replicas":7}}`)
+	if _, err := c.Clientset().AppsV1().Deployments(c.Namespace()).Patch(context.Background(), c.Deployment(), types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatalf("patch replicas: %v", err)
+	}
+	advance(t, c, Step)
+	if reads != before+1 {
+		t.Errorf("%d reads of the Deployment in the step after a write, want 1", reads-before)
 	}
 }
