@@ -77,16 +77,12 @@ the startup delay) and oracle (knows the future: the cheapest policy without vio
 			if err := checkWindow(series, opts.From, opts.To); err != nil {
 				return err
 			}
+			opts.Timeline = timeline
 			rep, err := sim.Run(series, opts)
 			if err != nil {
 				return fmt.Errorf("simulate %s: %w", trace, err)
 			}
 			if output == "json" {
-				if !timeline {
-					for i := range rep.Policies {
-						rep.Policies[i].Timeline = nil
-					}
-				}
 				return writeReportJSON(streams.Out, rep)
 			}
 			return rep.WriteTable(streams.Out)

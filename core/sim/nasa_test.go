@@ -42,7 +42,7 @@ var nasaReport = sync.OnceValues(func() (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	return Run(trace, Options{})
+	return Run(trace, Options{Timeline: true})
 })
 
 func nasa(t *testing.T) Report {
@@ -310,11 +310,11 @@ func cycled(tb testing.TB) []core.Sample {
 }
 
 // BenchmarkRun is the target: one 30-day one-minute trace through
-// all four policies in at most 1 s.
+// all four policies in at most 1 s, timelines included (simulate --timeline).
 func BenchmarkRun(b *testing.B) {
 	trace := cycled(b)
 	for b.Loop() {
-		if _, err := Run(trace, Options{}); err != nil {
+		if _, err := Run(trace, Options{Timeline: true}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -29,6 +29,7 @@ func flat(n int, v float64) []float64 {
 
 func run(t *testing.T, trace []core.Sample, opts Options) Report {
 	t.Helper()
+	opts.Timeline = true
 	rep, err := Run(trace, opts)
 	if err != nil {
 		t.Fatalf("Run() error = %v", err)
@@ -280,5 +281,25 @@ func TestWriteTable(t *testing.T) {
 	}
 	if f := strings.Fields(lines[5]); f[3] != "+0.00" || f[6] != "1.000x" {
 		t.Errorf("hpa row = %q, want +0.00 violations and 1.000x cost relative to itself", lines[5])
+	}
+}
+
+// The timelines are built only when asked for: they are most of a long
+// run's memory, and simulate's table and default JSON leave them out.
+func TestTimelineOnlyWhenAsked(t *testing.T) {
+	trace := minutes(flat(60, 100)...)
+	for _, want := range []bool{false, true} {
+		rep, err := Run(trace, Options{Timeline: want})
+		if err != nil {
+			t.Fatalf("Run(Timeline: %v) error = %v", want, err)
+		}
+		for _, p := range rep.Policies {
+			if got := p.Timeline != nil; got != want {
+				t.Errorf("Run(Timeline: %v): policy %s has a timeline: %v, want %v", want, p.Name, got, want)
+			}
+			if want && len(p.Timeline) != 60*4 {
+				t.Errorf("policy %s: %d timeline points, want %d (one per 15 s for an hour)", p.Name, len(p.Timeline), 60*4)
+			}
+		}
 	}
 }
