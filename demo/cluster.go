@@ -102,7 +102,9 @@ type Cluster struct {
 	// dep is the Deployment as last read; depChanged says a write to a
 	// Deployment has been sent since (a reactor sets it), so the next step
 	// reads it again. Reading it at every step, deep copy and all, was a
-	// twentieth of the demo's idle CPU; it changes a few times an hour.
+	// twentieth of the demo's idle CPU; it changes a few times an hour. A
+	// write that fails (a conflict) or is a dry run sets it too: one more
+	// read, never a missed write.
 	dep        *appsv1.Deployment
 	depChanged atomic.Bool
 

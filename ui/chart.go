@@ -467,8 +467,8 @@ func interpolate(path []core.ForecastPoint, t time.Time) core.ForecastPoint {
 	return path[len(path)-1]
 }
 
-// render turns the grids into a string, one lipgloss render per run of
-// cells with the same class.
+// render turns the grids into a string: each run of cells of one class
+// between its style's two halves (see sgrWrap).
 func (c *chart) render() string {
 	if c.wraps == nil {
 		c.wraps = &[clsCount]sgrWrap{}
@@ -512,7 +512,10 @@ func (c *chart) render() string {
 type sgrWrap struct{ pre, post string }
 
 // wrapOf splits what st renders around a marker into the halves before and
-// after it.
+// after it. A style that rendered the marker other than verbatim (a
+// transform, say) would lose its colour here rather than be drawn wrong;
+// TestWrapOfMatchesRender guards the chart styles, which are colours and
+// attributes only.
 func wrapOf(st lipgloss.Style) sgrWrap {
 	const mark = "\uE000" // private use: in no SGR sequence
 	out := st.Render(mark)
