@@ -428,14 +428,26 @@ func (m Model) handleTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	}
 	m.lastWall = msg.wall
 	m.now = laterOf(m.now, msg.now)
-	if m.polling {
-		m.pollSlow = true // still in flight a heartbeat later: show it
+	if m.polling && m.now.Sub(m.lastPollStart) >= m.dashboardTime(minTick/2) {
+		// Still in flight at a heartbeat well after it started: show it. (A
+		// poll started by a write or by resuming may meet a heartbeat a few
+		// milliseconds later; that one waits for the next.)
+		m.pollSlow = true
 	}
 	var cmd tea.Cmd
 	if !m.paused && !m.polling && m.backfilled && !m.now.Before(m.lastPollStart.Add(m.deps.Interval)) {
 		cmd = m.startPoll()
 	}
 	return m, tea.Batch(cmd, m.tickCmd(m.nextTick()))
+}
+
+// dashboardTime converts a wall-clock duration to the dashboard's time, at
+// the clock's observed rate (1 until it is known).
+func (m *Model) dashboardTime(d time.Duration) time.Duration {
+	if m.rate <= 0 {
+		return d
+	}
+	return time.Duration(float64(d) * m.rate)
 }
 
 // startPoll marks a poll in flight and returns it.

@@ -570,6 +570,20 @@ func TestSpinnerOnlyWhileSlow(t *testing.T) {
 	if !strings.Contains(text(m), "polling") {
 		t.Errorf("no polling indicator while a slow poll is in flight")
 	}
+
+	// A poll started by resuming meets a heartbeat 10 ms later: not slow yet.
+	m = r.model(t, 120, 40, scaleUp)
+	m = keys(t, m, "p")
+	nm, _ = m.Update(press("p")) // its poll left in flight
+	m = nm.(Model)
+	if !m.polling {
+		t.Fatal("resuming did not start a poll")
+	}
+	r.clk.Step(10 * time.Millisecond)
+	nm, _ = m.Update(tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: m.lastWall.Add(10 * time.Millisecond)})
+	if m = nm.(Model); m.pollSlow || strings.Contains(strings.SplitN(text(m), "\n", 2)[0], "polling") {
+		t.Errorf("a heartbeat 10 ms after a poll started marked it slow")
+	}
 }
 
 func TestDryRunResult(t *testing.T) {
