@@ -10,14 +10,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/kimiclaw/kimiscale/core"
-	"github.com/kimiclaw/kimiscale/internal/fakekimiclaw"
 	"github.com/kimiclaw/kimiscale/internal/testenv"
 	"github.com/kimiclaw/kimiscale/k8s"
 )
@@ -32,61 +28,10 @@ import (
 // test, also on failure.
 func TestE2ERealServers(t *testing.T) {
 	tmuxPath := e2eTmux(t)
-	kube := testenv.StartKube(t, testenv.KubeOptions{Controllers: true})
-	ns := kube.Namespace(t)
-	client := kube.Client(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-
-	labels := map[string]string{"app": "kimiclaw-db"}
-	_, err := client.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "kimiclaw-db", Namespace: ns},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To[int32](2),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name: "kimiclaw", Image: "kimiclaw-db:test",
-					Resources: corev1.ResourceRequirements{
-						Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("2Gi")},
-					},
-				}}},
-			},
-		},
-	}, metav1.CreateOptions{})
-	require.NoError(t, err)
-	_, err = client.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Name: "duckdb-config", Namespace: ns},
-		Data:       map[string]string{"memory_limit": "4GB", "threads": "4"},
-	}, metav1.CreateOptions{})
-	require.NoError(t, err)
-
-	var pods []string
-	require.Eventually(t, func() bool {
-		list, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=kimiclaw-db"})
-		if err != nil || len(list.Items) != 2 {
-			return false
-		}
-		pods = pods[:0]
-		for _, p := range list.Items {
-			pods = append(pods, p.Name)
-		}
-		d, err := client.AppsV1().Deployments(ns).Get(ctx, "kimiclaw-db", metav1.GetOptions{})
-		return err == nil && d.Status.ReadyReplicas == 2
-	}, time.Minute, 200*time.Millisecond, "two Ready pods")
-
-	exp, err := fakekimiclaw.Start(ns, pods...)
-	require.NoError(t, err)
-	t.Cleanup(exp.Stop)
-	for _, p := range pods {
-		exp.SetRequests(p, 1, 2<<30)
-		exp.SetCPU(p, 0.9) // 90 % of the 1-core request: above the 70 % threshold
-		exp.SetMemory(p, 1<<30)
-		exp.SetQPS(p, 100)
-		exp.SetConnections(p, 50)
-	}
-	prom := testenv.StartPrometheus(t, []string{exp.Target()}, time.Second)
+	rig := startKimiclaw(ctx, t)
+	kube, ns, client, prom := rig.kube, rig.ns, rig.client, rig.prom
 
 	dir := t.TempDir()
 	bin := buildPlugin(t, dir, "v0.0.0-e2e", "e2e")
