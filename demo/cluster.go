@@ -99,14 +99,9 @@ type Cluster struct {
 	template string
 	surge    *surgePod
 	status   deploymentStatus // as last written
-	// dep is the Deployment as last read; depChanged says a write to a
-	// Deployment has been sent since (a reactor sets it), so the next step
-	// reads it again. Reading it at every step, deep copy and all, was a
-	// twentieth of the demo's idle CPU; it changes a few times an hour. A
-	// write that fails (a conflict) or is a dry run sets it too: one more
-	// read, never a missed write.
-	dep        *appsv1.Deployment
-	depChanged atomic.Bool
+	// dep and hpaObj are the Deployment and the HPA as last read.
+	dep    readCache[appsv1.Deployment]
+	hpaObj readCache[autoscalingv2.HorizontalPodAutoscaler]
 
 	mu   sync.Mutex // guards ring and subs
 	ring *ring
@@ -226,11 +221,16 @@ func New(opts Options) (*Cluster, error) {
 	dep := objs[0].(*appsv1.Deployment)
 	dep.Spec.Replicas = ptr.To(c.model.Replicas())
 	c.cs = newClientset(objs...)
-	c.cs.PrependReactor("*", "deployments", func(a k8stesting.Action) (bool, runtime.Object, error) {
+	c.cs.PrependReactor("*", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		switch a.GetVerb() {
 		case "get", "list", "watch":
-		default:
-			c.depChanged.Store(true)
+			return false, nil, nil
+		}
+		switch a.GetResource().Resource {
+		case "deployments":
+			c.dep.changed.Store(true)
+		case "horizontalpodautoscalers":
+			c.hpaObj.changed.Store(true)
 		}
 		return false, nil, nil
 	})
@@ -318,15 +318,15 @@ func (c *Cluster) Advance(ctx context.Context, to time.Time) error {
 // step is one 15 s step at t; stepMu is held.
 func (c *Cluster) step(ctx context.Context, t time.Time) error {
 	defer c.cs.ClearActions() // the fake's record of actions would grow forever
-	if c.depChanged.Swap(false) || c.dep == nil {
-		dep, err := c.cs.AppsV1().Deployments(c.ns).Get(ctx, c.name, metav1.GetOptions{})
-		if err != nil {
-			c.depChanged.Store(true)
-			return fmt.Errorf("get deployment: %w", err)
-		}
-		c.dep = dep
+	dep, err := c.dep.get(func() (*appsv1.Deployment, error) {
+		return c.cs.AppsV1().Deployments(c.ns).Get(ctx, c.name, metav1.GetOptions{})
+	})
+	if err == nil && dep == nil {
+		err = fmt.Errorf("deployment %s not found", c.name)
 	}
-	dep := c.dep
+	if err != nil {
+		return fmt.Errorf("get deployment: %w", err)
+	}
 	if tmpl := dep.Spec.Template.Annotations[restartedAtAnnotation]; tmpl != c.template {
 		c.template = tmpl
 		c.rev++
@@ -360,12 +360,14 @@ func (c *Cluster) step(ctx context.Context, t time.Time) error {
 // them through the scale subresource, and writes the HPA's status. It
 // returns the HPA's verdict as "desired [min..max]", "" without an HPA.
 func (c *Cluster) syncHPA(ctx context.Context, r sim.Reading, t time.Time) (string, error) {
-	h, err := c.cs.AutoscalingV2().HorizontalPodAutoscalers(c.ns).Get(ctx, HPAName, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return "", nil // no HPA: replicas are whatever is written
-	}
+	h, err := c.hpaObj.get(func() (*autoscalingv2.HorizontalPodAutoscaler, error) {
+		return c.cs.AutoscalingV2().HorizontalPodAutoscalers(c.ns).Get(ctx, HPAName, metav1.GetOptions{})
+	})
 	if err != nil {
 		return "", fmt.Errorf("get hpa: %w", err)
+	}
+	if h == nil {
+		return "", nil // no HPA: replicas are whatever is written
 	}
 	ref := h.Spec.ScaleTargetRef
 	if ref.Kind != "Deployment" || ref.Name != c.name {
@@ -615,6 +617,36 @@ func (c *Cluster) Latest() sim.Reading {
 	defer c.mu.Unlock()
 	r, _ := c.ring.last()
 	return r
+}
+
+// readCache keeps an object a step reads between writes to it. Reading the
+// Deployment and the HPA at every step, deep copies through the fake
+// clientset and all, was a fifth of the demo's idle CPU, and they change a
+// few times an hour. A reactor sets changed on every write sent for the
+// object's resource (one that fails or is a dry run too: one more read,
+// never a missed write), and the next get reads it again. Steps hold
+// stepMu, which guards obj and read.
+type readCache[T any] struct {
+	changed atomic.Bool
+	read    bool
+	obj     *T // nil: not found
+}
+
+// get returns the object as last read, reading it with fetch first when it
+// was written since (or never read). NotFound is a nil object.
+func (rc *readCache[T]) get(fetch func() (*T, error)) (*T, error) {
+	if rc.changed.Swap(false) || !rc.read {
+		obj, err := fetch()
+		if apierrors.IsNotFound(err) {
+			obj, err = nil, nil
+		}
+		if err != nil {
+			rc.changed.Store(true)
+			return nil, err
+		}
+		rc.obj, rc.read = obj, true
+	}
+	return rc.obj, nil
 }
 
 // simClock is simulated time: speed times as fast as the wall clock, from

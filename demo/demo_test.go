@@ -444,7 +444,7 @@ func TestAccessAllowedInTheDemo(t *testing.T) {
 // The emulated HPA writes its status when its verdict changes, not at every
 // 15 s sync: the dashboard's informer gets every write, and at the default
 // speed a write per sync was an eighth of the demo's idle CPU. Likewise a
-// step reads the Deployment only after a write to it.
+// step reads the Deployment and the HPA only after a write to them.
 func TestSteadyStepsNeitherWriteNorRead(t *testing.T) {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var trace []core.Sample // 300 ± 10 a minute: the CPU moves, the verdict does not
@@ -459,17 +459,20 @@ func TestSteadyStepsNeitherWriteNorRead(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	c.Clientset().PrependReactor("get", "deployments", func(k8stesting.Action) (bool, runtime.Object, error) {
-		reads++
-		return false, nil, nil
-	})
+	for _, res := range []string{"deployments", "horizontalpodautoscalers"} {
+		c.Clientset().PrependReactor("get", res, func(k8stesting.Action) (bool, runtime.Object, error) {
+			reads++
+			return false, nil, nil
+		})
+	}
 	advance(t, c, 20*time.Minute)
 	if writes > 2 {
 		t.Errorf("%d HPA status writes in 20 minutes of steady load, want at most 2", writes)
 	}
-	// Nor does a step read the Deployment unless something wrote it...
+	// Nor does a step read the Deployment or the HPA unless something
+	// wrote it...
 	if reads > 2 {
-		t.Errorf("%d reads of the Deployment in 20 minutes without a write, want at most 2", reads)
+		t.Errorf("%d reads of the Deployment and the HPA in 20 minutes without a write, want at most 2", reads)
 	}
 	// ...and then the next step reads it again.
 	before := reads
@@ -480,5 +483,24 @@ func TestSteadyStepsNeitherWriteNorRead(t *testing.T) {
 	advance(t, c, Step)
 	if reads != before+1 {
 		t.Errorf("%d reads of the Deployment in the step after a write, want 1", reads-before)
+	}
+}
+
+// A step reads the HPA again after it is deleted, and from then on leaves
+// the replicas to whoever writes them.
+func TestHPADeletedIsSeen(t *testing.T) {
+	c := newCluster(t, Options{})
+	ctx := context.Background()
+	advance(t, c, time.Minute)
+	if err := c.Clientset().AutoscalingV2().HorizontalPodAutoscalers(c.Namespace()).Delete(ctx, HPAName, metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete hpa: %v", err)
+	}
+	patch := []byte(`{"spec":{"replicas":7}}`)
+	if _, err := c.Clientset().AppsV1().Deployments(c.Namespace()).Patch(ctx, c.Deployment(), types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatalf("patch replicas: %v", err)
+	}
+	advance(t, c, 5*time.Minute)
+	if spec, _, _, _ := state(t, c); spec != 7 {
+		t.Errorf("spec.replicas = %d 5 minutes after the HPA was deleted and 7 written, want 7", spec)
 	}
 }
