@@ -14,7 +14,6 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -393,7 +392,7 @@ func (c *Cluster) syncHPA(ctx context.Context, r sim.Reading, t time.Time) (stri
 		}
 	}
 	st := hpaStatus(h, r, v, scaled, t)
-	if apiequality.Semantic.DeepEqual(st, h.Status) {
+	if hpaStatusEqual(st, h.Status) {
 		return verdict, nil // as the HPA controller, write only a changed status
 	}
 	body, err := json.Marshal(map[string]any{"status": st})
@@ -451,6 +450,29 @@ func hpaStatus(h *autoscalingv2.HorizontalPodAutoscaler, r sim.Reading, v hpaVer
 		st.Conditions = append(st.Conditions, cond)
 	}
 	return st
+}
+
+// hpaStatusEqual says whether the status hpaStatus built equals the live
+// one, as apiequality.Semantic.DeepEqual would (times by Equal, a nil and
+// an empty slice alike) for the fields hpaStatus writes; it leaves
+// currentMetrics out, so a live status with any is unequal. DeepEqual's
+// reflection was 3 % of the demo's idle CPU, at a comparison every step.
+func hpaStatusEqual(a, b autoscalingv2.HorizontalPodAutoscalerStatus) bool {
+	if ptr.Deref(a.ObservedGeneration, -1) != ptr.Deref(b.ObservedGeneration, -1) ||
+		a.CurrentReplicas != b.CurrentReplicas || a.DesiredReplicas != b.DesiredReplicas ||
+		len(a.CurrentMetrics)+len(b.CurrentMetrics) != 0 || len(a.Conditions) != len(b.Conditions) ||
+		(a.LastScaleTime == nil) != (b.LastScaleTime == nil) ||
+		(a.LastScaleTime != nil && !a.LastScaleTime.Equal(b.LastScaleTime)) {
+		return false
+	}
+	for i, c := range a.Conditions {
+		d := b.Conditions[i]
+		if c.Type != d.Type || c.Status != d.Status || c.Reason != d.Reason || c.Message != d.Message ||
+			!c.LastTransitionTime.Equal(&d.LastTransitionTime) {
+			return false
+		}
+	}
+	return true
 }
 
 func condition(typ autoscalingv2.HorizontalPodAutoscalerConditionType, s corev1.ConditionStatus, reason, msg string) autoscalingv2.HorizontalPodAutoscalerCondition {

@@ -11,6 +11,7 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -502,5 +503,54 @@ func TestHPADeletedIsSeen(t *testing.T) {
 	advance(t, c, 5*time.Minute)
 	if spec, _, _, _ := state(t, c); spec != 7 {
 		t.Errorf("spec.replicas = %d 5 minutes after the HPA was deleted and 7 written, want 7", spec)
+	}
+}
+
+// hpaStatusEqual stands in for apiequality.Semantic.DeepEqual on the
+// statuses the demo writes: it must agree with it.
+func TestHPAStatusEqualAgreesWithSemantic(t *testing.T) {
+	t0 := metav1.NewTime(time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC))
+	cond := autoscalingv2.HorizontalPodAutoscalerCondition{Type: autoscalingv2.AbleToScale, Status: corev1.ConditionTrue,
+		Reason: "ReadyForNewScale", Message: "recommended size matches current size", LastTransitionTime: t0}
+	base := autoscalingv2.HorizontalPodAutoscalerStatus{ObservedGeneration: ptr.To[int64](1), LastScaleTime: &t0,
+		CurrentReplicas: 4, DesiredReplicas: 4, Conditions: []autoscalingv2.HorizontalPodAutoscalerCondition{cond}}
+	change := map[string]func(*autoscalingv2.HorizontalPodAutoscalerStatus){
+		"same":          func(*autoscalingv2.HorizontalPodAutoscalerStatus) {},
+		"generation":    func(s *autoscalingv2.HorizontalPodAutoscalerStatus) { s.ObservedGeneration = ptr.To[int64](2) },
+		"no generation": func(s *autoscalingv2.HorizontalPodAutoscalerStatus) { s.ObservedGeneration = nil },
+		"current":       func(s *autoscalingv2.HorizontalPodAutoscalerStatus) { s.CurrentReplicas = 5 },
+		"desired":       func(s *autoscalingv2.HorizontalPodAutoscalerStatus) { s.DesiredReplicas = 5 },
+		"no last scale": func(s *autoscalingv2.HorizontalPodAutoscalerStatus) { s.LastScaleTime = nil },
+		"last scale later": func(s *autoscalingv2.HorizontalPodAutoscalerStatus) {
+			s.LastScaleTime = ptr.To(metav1.NewTime(t0.Add(time.Minute)))
+		},
+		"last scale in Local": func(s *autoscalingv2.HorizontalPodAutoscalerStatus) {
+			s.LastScaleTime = ptr.To(metav1.NewTime(t0.Local()))
+		},
+		"no conditions": func(s *autoscalingv2.HorizontalPodAutoscalerStatus) { s.Conditions = nil },
+		"message": func(s *autoscalingv2.HorizontalPodAutoscalerStatus) {
+			s.Conditions = []autoscalingv2.HorizontalPodAutoscalerCondition{cond}
+			s.Conditions[0].Message = "wanted 5 replicas"
+		},
+		"transition": func(s *autoscalingv2.HorizontalPodAutoscalerStatus) {
+			s.Conditions = []autoscalingv2.HorizontalPodAutoscalerCondition{cond}
+			s.Conditions[0].LastTransitionTime = metav1.NewTime(t0.Add(time.Second))
+		},
+		"current metrics": func(s *autoscalingv2.HorizontalPodAutoscalerStatus) {
+			s.CurrentMetrics = []autoscalingv2.MetricStatus{{Type: autoscalingv2.ResourceMetricSourceType}}
+		},
+	}
+	for name, f := range change {
+		t.Run(name, func(t *testing.T) {
+			other := *base.DeepCopy()
+			f(&other)
+			if got, want := hpaStatusEqual(base, other), apiequality.Semantic.DeepEqual(base, other); got != want {
+				t.Errorf("hpaStatusEqual = %v, Semantic.DeepEqual = %v", got, want)
+			}
+		})
+	}
+	empty := autoscalingv2.HorizontalPodAutoscalerStatus{Conditions: []autoscalingv2.HorizontalPodAutoscalerCondition{}}
+	if got, want := hpaStatusEqual(empty, autoscalingv2.HorizontalPodAutoscalerStatus{}), apiequality.Semantic.DeepEqual(empty, autoscalingv2.HorizontalPodAutoscalerStatus{}); got != want {
+		t.Errorf("empty and nil conditions: hpaStatusEqual = %v, Semantic.DeepEqual = %v", got, want)
 	}
 }
