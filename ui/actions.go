@@ -66,7 +66,15 @@ func (m *Model) cooldown() core.CooldownStatus {
 
 // cooldownBlocks reports whether the cooldown blocks a change in dir now.
 func (m *Model) cooldownBlocks(dir core.Direction) bool {
-	return (dir == core.DirectionUp || dir == core.DirectionDown) && m.cooldown().Blocks == dir
+	_, blocks := m.cooldownLeft(dir)
+	return blocks
+}
+
+// cooldownLeft is how long the cooldown still blocks a change in dir, and
+// whether it does.
+func (m *Model) cooldownLeft(dir core.Direction) (time.Duration, bool) {
+	c := m.cooldown()
+	return c.Remaining, (dir == core.DirectionUp || dir == core.DirectionDown) && c.Blocks == dir
 }
 
 // annotationLastScale is the Deployment annotation k8s writes with every

@@ -102,13 +102,13 @@ func (m *Model) dialogLive(d *dialog) []string {
 // dialog: the countdown while the cooldown blocks the change, or that it
 // ended, "" when it never blocked.
 func (m *Model) cooldownNote(d *dialog) string {
-	blocks := m.cooldownBlocks(d.dir)
+	left, blocks := m.cooldownLeft(d.dir)
 	switch {
 	case blocks && d.kind == dialogBypass:
-		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more", d.dir, mmss(m.cooldown().Remaining))
+		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more", d.dir, mmss(left))
 	case blocks:
 		return fmt.Sprintf("BLOCKED: the cooldown blocks scale-%s for %s more; confirming asks a second time to bypass it",
-			d.dir, mmss(m.cooldown().Remaining))
+			d.dir, mmss(left))
 	case d.blocked && d.kind == dialogBypass:
 		return "the cooldown has ended: B applies the change without a bypass (none is recorded)"
 	case d.blocked:

@@ -367,8 +367,7 @@ func (m *Model) expireStatus(prev string, key bool) {
 	}
 	// statusTTL is wall time: on a clock running faster than the wall (the
 	// demo's), it is that many times longer in the dashboard's time.
-	ttl := time.Duration(float64(statusTTL) * max(m.rate, 1))
-	if !m.quitting && !m.quitArmed && (m.now.Sub(m.statusAt) >= ttl || dk != m.statusDecision) {
+	if !m.quitting && !m.quitArmed && (m.now.Sub(m.statusAt) >= m.dashboardTime(statusTTL) || dk != m.statusDecision) {
 		m.status = ""
 	}
 }

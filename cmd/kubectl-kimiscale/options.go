@@ -182,6 +182,7 @@ func parseDeploymentArg(arg string) (string, error) {
 // Validate rejects flags that contradict each other.
 func (o *Options) Validate(cmd *cobra.Command) error {
 	changed := func(name string) bool { return cmd.Flags().Lookup(name) != nil && cmd.Flags().Changed(name) }
+	nsErr := o.checkNamespace()
 	switch {
 	case o.Interval < minInterval || o.Interval > maxInterval:
 		return o.badSetting(cmd, "interval", o.Interval, validInterval)
@@ -189,8 +190,8 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 		return o.badSetting(cmd, "prometheus-timeout", o.Prometheus.Timeout, validTimeout)
 	case o.Prometheus.Range <= 0:
 		return o.badSetting(cmd, "prometheus-range", o.Prometheus.Range, validRange)
-	case o.checkNamespace() != nil:
-		return o.checkNamespace()
+	case nsErr != nil:
+		return nsErr
 	case !validRequestTimeout(ptrValue(o.configFlags.Timeout)):
 		return fmt.Errorf("--request-timeout %q: valid is 0 (no timeout) or a positive duration such as 30s (a bare number is seconds)", ptrValue(o.configFlags.Timeout))
 	case !o.Demo && o.Prometheus.URL != "" && o.Prometheus.Service != "":
