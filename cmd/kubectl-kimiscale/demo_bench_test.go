@@ -17,8 +17,8 @@ package main
 // Both also report the process's voluntary context switches a second
 // (wakeups/s, summed over its threads): on a virtual machine a wakeup costs
 // more than the work it wakes for, and the CPU figure of the same binary
-// varies from run to run with the host (1.8 % to 6 % here); the wakeups do
-// not.
+// varies with the host's hour (1.2 % to 5.7 % here on one day); the
+// wakeups do not.
 //
 // The replayed time is read off the screen, as a person would: the demo's
 // clock runs speed × the wall time since the start; at a high speed the
