@@ -431,11 +431,15 @@ func hpaStatus(h *autoscalingv2.HorizontalPodAutoscaler, r sim.Reading, v hpaVer
 	limited := condition(autoscalingv2.ScalingLimited, corev1.ConditionFalse, "DesiredWithinRange",
 		"the desired count is within the acceptable range")
 	for _, rs := range v.reasons {
+		msg := upstreamMessage(rs.Code)
+		if msg == "" {
+			continue
+		}
 		switch rs.Code {
 		case core.ReasonScaleUpStabilized, core.ReasonScaleDownStabilized:
-			able = condition(autoscalingv2.AbleToScale, corev1.ConditionTrue, string(rs.Code), rs.Message)
-		case core.ReasonTooFewReplicas, core.ReasonTooManyReplicas, core.ReasonScaleUpLimit, core.ReasonScaleDownLimit:
-			limited = condition(autoscalingv2.ScalingLimited, corev1.ConditionTrue, string(rs.Code), rs.Message)
+			able = condition(autoscalingv2.AbleToScale, corev1.ConditionTrue, string(rs.Code), msg)
+		default:
+			limited = condition(autoscalingv2.ScalingLimited, corev1.ConditionTrue, string(rs.Code), msg)
 		}
 	}
 	active := condition(autoscalingv2.ScalingActive, corev1.ConditionTrue, "ValidMetricFound",
@@ -473,6 +477,30 @@ func hpaStatusEqual(a, b autoscalingv2.HorizontalPodAutoscalerStatus) bool {
 		}
 	}
 	return true
+}
+
+// upstreamMessage is the HPA controller's condition message (its
+// horizontal.go) for a reason the emulated HPA reports, "" for another. It
+// is a fixed sentence, not core's, which carries the numbers: with those
+// the status changed at one sync in five, each a write the dashboard's
+// informer received, where the HPA controller writes it when a reason
+// changes.
+func upstreamMessage(code core.ReasonCode) string {
+	switch code {
+	case core.ReasonScaleUpStabilized:
+		return "recent recommendations were lower than current one, applying the lowest recent recommendation"
+	case core.ReasonScaleDownStabilized:
+		return "recent recommendations were higher than current one, applying the highest recent recommendation"
+	case core.ReasonTooFewReplicas:
+		return "the desired replica count is less than the minimum replica count"
+	case core.ReasonTooManyReplicas:
+		return "the desired replica count is more than the maximum replica count"
+	case core.ReasonScaleUpLimit:
+		return "the desired replica count is increasing faster than the maximum scale rate"
+	case core.ReasonScaleDownLimit:
+		return "the desired replica count is decreasing faster than the maximum scale rate"
+	}
+	return ""
 }
 
 func condition(typ autoscalingv2.HorizontalPodAutoscalerConditionType, s corev1.ConditionStatus, reason, msg string) autoscalingv2.HorizontalPodAutoscalerCondition {
