@@ -309,16 +309,21 @@ func (m *Model) feedCharts() {
 	now := m.now
 	win := windowAt(m.window)
 	from := now.Add(-win)
-	ready := m.ready.Since(nil, from.Add(-time.Hour))
+	cs := m.charts
+	cs.ready = m.ready.Since(cs.ready[:0], from.Add(-time.Hour))
 	for i, mt := range core.Metrics() {
 		d := chartData{Now: now, Window: win}
-		d.Samples = m.hist.Series(mt).Since(nil, from)
+		// The chart's last samples are replaced here: their array is reused.
+		buf := cs.metric[i].data.Samples[:0]
 		rule, ok := m.deps.Policy.Rule(mt)
 		if ok {
 			d.Up, d.Down = rule.Up, rule.Down
-			if !mt.Utilization() && rule.Aggregation != core.Total {
-				d.Samples = perReplica(d.Samples, ready, m.state)
-			}
+		}
+		if ok && !mt.Utilization() && rule.Aggregation != core.Total {
+			cs.scratch = m.hist.Series(mt).Since(cs.scratch[:0], from)
+			d.Samples = perReplica(buf, cs.scratch, cs.ready, m.state)
+		} else {
+			d.Samples = m.hist.Series(mt).Since(buf, from)
 		}
 		format := metricFormat(mt)
 		if m.decision != nil {
@@ -340,7 +345,7 @@ func (m *Model) feedCharts() {
 		m.charts.metric[i].SetData(d)
 		m.charts.metric[i].Redraw()
 	}
-	rd := replicasData{Now: now, Window: win, Samples: m.replicas.Since(nil, from), Marks: m.marks,
+	rd := replicasData{Now: now, Window: win, Samples: m.replicas.Since(cs.repl.data.Samples[:0], from), Marks: m.marks,
 		Min: m.deps.Policy.MinReplicas, Max: m.deps.Policy.MaxReplicas}
 	if m.state != nil {
 		rd.Current, rd.Ready = m.state.Replicas, m.state.ReadyReplicas
@@ -350,10 +355,10 @@ func (m *Model) feedCharts() {
 	m.charts.compose(m.computeLayout())
 }
 
-// perReplica divides totals by the ready replicas at each sample's time, as
-// the rules compare them (from the counts seen since start; before that,
-// the first known count).
-func perReplica(samples, repl []core.Sample, cs *core.ClusterState) []core.Sample {
+// perReplica appends to dst the totals divided by the ready replicas at
+// each sample's time, as the rules compare them (from the counts seen since
+// start; before that, the first known count).
+func perReplica(dst, samples, repl []core.Sample, cs *core.ClusterState) []core.Sample {
 	fallback := 1.0
 	switch {
 	case len(repl) > 0:
@@ -361,17 +366,16 @@ func perReplica(samples, repl []core.Sample, cs *core.ClusterState) []core.Sampl
 	case cs != nil && cs.ReadyReplicas > 0:
 		fallback = float64(cs.ReadyReplicas)
 	}
-	out := make([]core.Sample, len(samples))
 	j := 0
 	cur := fallback
-	for i, s := range samples {
+	for _, s := range samples {
 		for j < len(repl) && !repl[j].At.After(s.At) {
 			cur = repl[j].Value
 			j++
 		}
-		out[i] = core.Sample{At: s.At, Value: s.Value / max(cur, 1)}
+		dst = append(dst, core.Sample{At: s.At, Value: s.Value / max(cur, 1)})
 	}
-	return out
+	return dst
 }
 
 // staleLimit is how old data may be and still count as fresh: the policy's

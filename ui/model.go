@@ -178,6 +178,10 @@ type chartSet struct {
 	// The decision and DuckDB panels change only with a poll or a key;
 	// View reuses their last rendering while its inputs are the same.
 	decision, duck memo
+	// ready and scratch are feedCharts' samples of the ready replicas and
+	// of a metric before it is divided per replica. They, and the charts'
+	// own samples, are reused at every feed: a feed allocates no window.
+	ready, scratch []core.Sample
 }
 
 // memo is a rendering and the inputs it was made from.
