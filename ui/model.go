@@ -135,6 +135,17 @@ type Model struct {
 	replayed   bool // the stabilization history was replayed from the backfill
 	paused     bool
 	tickTag    int
+
+	// holdFrame is set by a heartbeat that starts a poll, and cleared by
+	// every other message: View then returns the last frame rather than
+	// draw a new one. The poll's answer, a few milliseconds later, is
+	// drawn anyway, and the renderer shows only the latest view at its
+	// next frame (every 100 ms): the heartbeat's frame was never seen. At
+	// the demo's speed every heartbeat starts a poll. A slow poll is drawn
+	// at the next heartbeat, which starts none; data that turned stale is
+	// drawn at once.
+	holdFrame bool
+
 	// The heartbeat's view of the clock: when the last poll started (in the
 	// dashboard's time), the last tick's wall time, and the clock's rate
 	// (dashboard seconds per wall second; 0 until measured).
@@ -164,7 +175,8 @@ type Model struct {
 	input  *countInput // the replica-count field of an override or a pin
 
 	// charts is shared between copies of the model: its caches are what
-	// View joins, updated only in Update.
+	// View joins, updated in Update (the charts) and in View (the panels'
+	// memos and the last frame).
 	charts *chartSet
 }
 
@@ -182,6 +194,8 @@ type chartSet struct {
 	// of a metric before it is divided per replica. They, and the charts'
 	// own samples, are reused at every feed: a feed allocates no window.
 	ready, scratch []core.Sample
+	// frame is the content View returned last, for holdFrame.
+	frame string
 }
 
 // memo is a rendering and the inputs it was made from.
@@ -282,6 +296,7 @@ func (m Model) Init() tea.Cmd {
 // when a poll returns.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	prev := m.status
+	m.holdFrame = false
 	nm, cmd := m.update(msg)
 	mm := nm.(Model)
 	_, key := msg.(tea.KeyPressMsg)
@@ -441,6 +456,8 @@ func (m Model) handleTick(msg tickMsg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	if !m.paused && !m.polling && m.backfilled && !m.now.Before(m.lastPollStart.Add(m.deps.Interval)) {
 		cmd = m.startPoll()
+		_, fresh := m.freshness()
+		m.holdFrame = fresh // data turning stale is drawn at once
 	}
 	return m, tea.Batch(cmd, m.tickCmd(m.nextTick()))
 }
@@ -508,13 +525,17 @@ func (m *Model) addLog(at time.Time, kind logKind, text string) {
 
 // View implements tea.Model.
 func (m Model) View() tea.View {
-	s := m.render()
-	if m.profile != nil {
-		var b strings.Builder
-		w := colorprofile.Writer{Forward: &b, Profile: *m.profile}
-		if _, err := w.WriteString(s); err == nil {
-			s = b.String()
+	s := m.charts.frame
+	if !m.holdFrame || s == "" {
+		s = m.render()
+		if m.profile != nil {
+			var b strings.Builder
+			w := colorprofile.Writer{Forward: &b, Profile: *m.profile}
+			if _, err := w.WriteString(s); err == nil {
+				s = b.String()
+			}
 		}
+		m.charts.frame = s
 	}
 	v := tea.NewView(s)
 	v.AltScreen = true

@@ -586,6 +586,34 @@ func TestSpinnerOnlyWhileSlow(t *testing.T) {
 	}
 }
 
+// TestPollingHeartbeatKeepsTheFrame: a heartbeat that starts a poll draws
+// no new frame (the poll's answer, milliseconds later, is drawn); the
+// answer is, and so is the next heartbeat while the poll is slow.
+func TestPollingHeartbeatKeepsTheFrame(t *testing.T) {
+	r := newRig()
+	m := r.model(t, 120, 40, scaleUp)
+	before := m.View().Content
+	r.clk.Step(15 * time.Second)
+	m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0})
+	if !m.polling {
+		t.Fatal("the heartbeat did not start a poll")
+	}
+	if got := m.View().Content; got != before {
+		t.Errorf("the heartbeat that started a poll drew a new frame:\n%s", ansi.Strip(got))
+	}
+	polled := update(t, m, m.pollCmd()())
+	if got, want := polled.View().Content, polled.render(); got != want || got == before {
+		t.Errorf("the poll's answer is not drawn:\n%s", ansi.Strip(got))
+	}
+
+	// The poll is slow: the next heartbeat draws, spinner and all.
+	r.clk.Step(time.Second)
+	m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0.Add(time.Second)})
+	if got := text(m); got == ansi.Strip(before) || !strings.Contains(got, "polling") {
+		t.Errorf("a heartbeat during a slow poll did not draw it:\n%s", got)
+	}
+}
+
 func TestDryRunResult(t *testing.T) {
 	r := newRig()
 	r.deps.DryRun = true

@@ -81,8 +81,17 @@ func TestCooldownEndsWhileDialogOpen(t *testing.T) {
 			if m.dialog == nil || !strings.Contains(text(m), "BLOCKED: the cooldown blocks scale-up for 07:00 more") {
 				t.Fatalf("%v: dialog %+v does not show the countdown:\n%s", tc.open, m.dialog, text(m))
 			}
-			r.clk.Step(30 * time.Second)
+			r.clk.Step(10 * time.Second) // a heartbeat between polls
 			m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0})
+			if !strings.Contains(text(m), "BLOCKED: the cooldown blocks scale-up for 06:50 more") {
+				t.Fatalf("10s later the dialog's countdown is frozen:\n%s", text(m))
+			}
+			r.clk.Step(20 * time.Second) // a heartbeat that starts a poll, and the poll
+			m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: t0.Add(10 * time.Second)})
+			if !m.polling {
+				t.Fatal("the heartbeat 30s later did not start a poll")
+			}
+			m = update(t, m, m.pollCmd()())
 			if !strings.Contains(text(m), "BLOCKED: the cooldown blocks scale-up for 06:30 more") {
 				t.Fatalf("30s later the dialog's countdown is frozen:\n%s", text(m))
 			}
