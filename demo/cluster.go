@@ -101,6 +101,9 @@ type Cluster struct {
 	// dep and hpaObj are the Deployment and the HPA as last read.
 	dep    readCache[appsv1.Deployment]
 	hpaObj readCache[autoscalingv2.HorizontalPodAutoscaler]
+	// spec is specOf(specFrom): the HPA as last read, parsed once.
+	spec     hpaSpec
+	specFrom *autoscalingv2.HorizontalPodAutoscaler
 
 	mu   sync.Mutex // guards ring and subs
 	ring *ring
@@ -372,7 +375,10 @@ func (c *Cluster) syncHPA(ctx context.Context, r sim.Reading, t time.Time) (stri
 	if ref.Kind != "Deployment" || ref.Name != c.name {
 		return "", nil
 	}
-	spec := specOf(h)
+	if h != c.specFrom { // read again since the last step
+		c.spec, c.specFrom = specOf(h), h
+	}
+	spec := c.spec
 	v := c.hpa.sync(spec, r, t)
 	verdict := fmt.Sprintf("%d [%d..%d]", v.replicas, spec.min, spec.max)
 	scaled := false
