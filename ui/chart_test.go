@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/NimbleMarkets/ntcharts/v2/canvas"
+	"github.com/NimbleMarkets/ntcharts/v2/canvas/graph"
 	tslc "github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
 	"github.com/google/go-cmp/cmp"
 
@@ -117,6 +120,39 @@ func TestWrapOfMatchesRender(t *testing.T) {
 		for _, run := range runs {
 			if got, want := w.pre+run+w.post, s.Render(run); got != want {
 				t.Errorf("%s: wrapOf(style) around %q = %q, want Render's %q", name, run, got, want)
+			}
+		}
+	}
+}
+
+// The chart's dot grid draws what ntcharts' braille grid draws, for lines
+// anywhere, partly or wholly outside the grid included.
+func TestDotGridMatchesNtcharts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var d dotGrid
+	for _, size := range [][2]int{{1, 1}, {3, 2}, {40, 8}, {57, 11}} {
+		w, h := size[0], size[1]
+		for range 50 {
+			want := graph.NewBrailleGrid(w, h, 0, float64(w), 0, float64(h))
+			d.reset(w, h)
+			pt := func() canvas.Point { return canvas.Point{X: rng.IntN(2*w+4) - 2, Y: rng.IntN(4*h+4) - 2} }
+			prev := pt()
+			want.Set(prev)
+			d.set(prev)
+			for range rng.IntN(20) {
+				cur := pt()
+				for _, q := range graph.GetLinePointsWithLimit(prev, cur, 1000) {
+					want.Set(q)
+					d.set(q)
+				}
+				prev = cur
+			}
+			for y, line := range want.BraillePatterns() {
+				for x, r := range line {
+					if got := d.at(x, y); got != r {
+						t.Fatalf("%d×%d: cell (%d, %d) = %q, want ntcharts' %q", w, h, x, y, got, r)
+					}
+				}
 			}
 		}
 	}
