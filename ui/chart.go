@@ -127,7 +127,7 @@ func (c *chart) SetData(d chartData) {
 	c.dirty = true
 }
 
-// View returns the cached rendering.
+// View returns the cached rendering, exactly its size: w×h.
 func (c chart) View() string { return c.view }
 
 // stripWidth is the width of the forecast strip, "now" divider included.
@@ -145,13 +145,13 @@ func (c *chart) Redraw() {
 	}
 	c.dirty = false
 	if c.w < 10 || c.h < 1 {
-		c.view = ""
+		c.view = fitBlock("", c.w, c.h)
 		return
 	}
 	title := c.titleLine()
 	ch := c.h - 1
 	if ch < 3 {
-		c.view = title
+		c.view = fitBlock(title, c.w, c.h)
 		return
 	}
 	sw := c.stripWidth()

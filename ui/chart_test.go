@@ -2,6 +2,7 @@ package ui
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/NimbleMarkets/ntcharts/v2/canvas"
 	"github.com/NimbleMarkets/ntcharts/v2/canvas/graph"
 	tslc "github.com/NimbleMarkets/ntcharts/v2/linechart/timeserieslinechart"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kimiclaw/kimiscale/core"
@@ -153,6 +155,41 @@ func TestDotGridMatchesNtcharts(t *testing.T) {
 						t.Fatalf("%d×%d: cell (%d, %d) = %q, want ntcharts' %q", w, h, x, y, got, r)
 					}
 				}
+			}
+		}
+	}
+}
+
+// A chart's view is exactly its size at any size, too small to draw
+// included: compose joins the views without fitting them again.
+func TestChartViewIsItsSize(t *testing.T) {
+	st := DefaultStyles()
+	var s []core.Sample
+	for i := range 240 {
+		s = append(s, core.Sample{At: t0.Add(time.Duration(i) * 15 * time.Second), Value: 0.5 + 0.4*float64(i%7)/7})
+	}
+	fc := &core.ForecastStatus{CPU: 0.9, Lower: 0.8, Upper: 1.1, Model: "linear",
+		Path: []core.ForecastPoint{{At: s[239].At.Add(5 * time.Minute), Value: 0.9, Lower: 0.8, Upper: 1.1}}}
+	for _, size := range [][2]int{{0, 0}, {5, 3}, {12, 1}, {12, 3}, {40, 10}, {97, 17}} {
+		w, h := size[0], size[1]
+		c := newChart("CPU", metricFormat(core.MetricCPU), &st, time.UTC)
+		c.SetSize(w, h)
+		c.SetData(chartData{Now: s[239].At, Window: time.Hour, Samples: s, Up: 0.7, Down: 0.3,
+			Headline: "74.1%", Forecast: fc, Note: "a note long enough to be cut off"})
+		c.Redraw()
+		lines := strings.Split(c.View(), "\n")
+		if h == 0 {
+			if c.View() != "" {
+				t.Errorf("%d×%d: view %q, want empty", w, h, c.View())
+			}
+			continue
+		}
+		if len(lines) != h {
+			t.Errorf("%d×%d: %d lines, want %d", w, h, len(lines), h)
+		}
+		for i, l := range lines {
+			if got := ansi.StringWidth(l); got != w {
+				t.Errorf("%d×%d: line %d is %d wide, want %d: %q", w, h, i, got, w, l)
 			}
 		}
 	}

@@ -294,7 +294,13 @@ func (cs *chartSet) compose(l layout) {
 		cs.block = nil
 		return
 	}
-	c := func(i int) string { return fitBlock(cs.metric[i].View(), l.chartW[i], l.chartH[i]) }
+	c := func(i int) string {
+		ch := &cs.metric[i]
+		if ch.w == l.chartW[i] && ch.h == l.chartH[i] {
+			return ch.View() // already its size
+		}
+		return fitBlock(ch.View(), l.chartW[i], l.chartH[i])
+	}
 	var s string
 	if l.wide {
 		s = strings.Join([]string{c(0), c(1), c(2), c(3), fitBlock(cs.repl.View(), l.replW, l.replH)}, "\n")
