@@ -197,7 +197,10 @@ func (c *chart) Redraw() {
 		c.strip(row, cw, sw, gh, ts.XStep() > 0)
 		c.threshold(row, cw+1, c.w)
 	}
-	c.view = fitBlock(title+"\n"+c.render(), c.w, c.h)
+	// The title is fitted to w and the grid is h-1 rows of w one-column
+	// cells: the view is w×h without fitting it again
+	// (TestChartViewIsItsSize).
+	c.view = title + "\n" + c.render()
 }
 
 // axes puts the axes and their labels into the grids. ntcharts draws the
