@@ -102,6 +102,8 @@ type chart struct {
 	// changes); dots holds them.
 	grid *graph.BrailleGrid
 	dots dotGrid
+	// titleWraps are the title line's, built on its first use.
+	titleWraps *titleWraps
 	// wraps are the styles' SGR halves by cell class, built on first render.
 	wraps *[clsCount]sgrWrap
 }
@@ -562,6 +564,9 @@ func (c *chart) render() string {
 // around a marker, and its two halves are written around each run.
 type sgrWrap struct{ pre, post string }
 
+// wrap is s in the style, as Render draws one line of text.
+func (w sgrWrap) wrap(s string) string { return w.pre + s + w.post }
+
 // wrapOf splits what st renders around a marker into the halves before and
 // after it. A style that rendered the marker other than verbatim (a
 // transform, say) would lose its colour here rather than be drawn wrong;
@@ -578,25 +583,35 @@ func wrapOf(st lipgloss.Style) sgrWrap {
 }
 
 // titleLine is the chart's first line: name, current value and legend.
+// Its parts are wrapped in their styles' SGR halves (see sgrWrap): it is
+// built at every poll, and Render measured each part.
 func (c *chart) titleLine() string {
-	s := c.styles
+	if c.titleWraps == nil {
+		s := c.styles
+		c.titleWraps = &titleWraps{title: wrapOf(s.Title), bold: wrapOf(s.Bold), up: wrapOf(s.Up), down: wrapOf(s.Down),
+			forecast: wrapOf(s.Forecast), band: wrapOf(s.Band), warn: wrapOf(s.Warn)}
+	}
+	w := c.titleWraps
 	d := c.data
-	parts := []string{s.Title.Render(c.title), s.Bold.Render(d.Headline)}
+	parts := []string{w.title.wrap(c.title), w.bold.wrap(d.Headline)}
 	if d.Up > 0 {
-		parts = append(parts, s.Up.Render(string(runeUp)+"up "+c.format(d.Up)))
+		parts = append(parts, w.up.wrap(string(runeUp)+"up "+c.format(d.Up)))
 	}
 	if d.Down > 0 {
-		parts = append(parts, s.Down.Render(string(runeDown)+"down "+c.format(d.Down)))
+		parts = append(parts, w.down.wrap(string(runeDown)+"down "+c.format(d.Down)))
 	}
 	if f := d.Forecast; f != nil && len(f.Path) > 0 {
-		parts = append(parts, s.Forecast.Render(fmt.Sprintf("%cforecast %s %s", runeForecast, c.format(f.CPU), f.Model)),
-			s.Band.Render(fmt.Sprintf("%c80%% %s–%s", runeBand, c.format(f.Lower), c.format(f.Upper))))
+		parts = append(parts, w.forecast.wrap(fmt.Sprintf("%cforecast %s %s", runeForecast, c.format(f.CPU), f.Model)),
+			w.band.wrap(fmt.Sprintf("%c80%% %s–%s", runeBand, c.format(f.Lower), c.format(f.Upper))))
 	}
 	if d.Note != "" {
-		parts = append(parts, s.Warn.Render(d.Note))
+		parts = append(parts, w.warn.wrap(d.Note))
 	}
 	return fitLine(strings.Join(parts, " "), c.w)
 }
+
+// titleWraps are the title line's styles' SGR halves.
+type titleWraps struct{ title, bold, up, down, forecast, band, warn sgrWrap }
 
 // shortDuration renders 5m0s as 5m and 1h0m0s as 1h.
 func shortDuration(d time.Duration) string {

@@ -115,13 +115,15 @@ func TestWrapOfMatchesRender(t *testing.T) {
 	styles := map[string]lipgloss.Style{
 		"axis": st.Axis, "series": st.Series, "up": st.Up, "down": st.Down,
 		"forecast": st.Forecast, "band": st.Band, "now": st.Now, "none": lipgloss.NewStyle(),
+		"title": st.Title, "bold": st.Bold, "warn": st.Warn,
 	}
-	runs := []string{"⣿", "⠁⡀⣿⢸", "12:00 13:00", "╌╌╌╌", " 70%", "┊"}
+	runs := []string{"⣿", "⠁⡀⣿⢸", "12:00 13:00", "╌╌╌╌", " 70%", "┊", "", "CPU", "•forecast 57.2% holt-winters",
+		"no data: query error (status 503)"}
 	for name, s := range styles {
 		w := wrapOf(s)
 		for _, run := range runs {
-			if got, want := w.pre+run+w.post, s.Render(run); got != want {
-				t.Errorf("%s: wrapOf(style) around %q = %q, want Render's %q", name, run, got, want)
+			if got, want := w.wrap(run), s.Render(run); got != want {
+				t.Errorf("%s: wrapOf(style).wrap(%q) = %q, want Render's %q", name, run, got, want)
 			}
 		}
 	}
