@@ -454,7 +454,7 @@ func TestSteadyStepsNeitherWriteNorRead(t *testing.T) {
 	}
 	c := newCluster(t, Options{Trace: trace, Start: 30 * time.Minute, Capacity: 100})
 	writes, reads := 0, 0
-	c.Clientset().PrependReactor("patch", "horizontalpodautoscalers", func(a k8stesting.Action) (bool, runtime.Object, error) {
+	c.Clientset().PrependReactor("update", "horizontalpodautoscalers", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		if a.GetSubresource() == "status" {
 			writes++
 		}
@@ -484,6 +484,34 @@ func TestSteadyStepsNeitherWriteNorRead(t *testing.T) {
 	advance(t, c, Step)
 	if reads != before+1 {
 		t.Errorf("%d reads of the Deployment in the step after a write, want 1", reads-before)
+	}
+}
+
+// An update of the HPA's status changes its status only, as on an API
+// server: a spec written after the controller read the HPA is kept.
+func TestHPAStatusUpdateKeepsTheSpec(t *testing.T) {
+	c := newCluster(t, Options{})
+	ctx := context.Background()
+	hpas := c.Clientset().AutoscalingV2().HorizontalPodAutoscalers(c.Namespace())
+	read, err := hpas.Get(ctx, HPAName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get hpa: %v", err)
+	}
+	pin := []byte(`{"spec":{"minReplicas":7,"maxReplicas":7}}`)
+	if _, err := hpas.Patch(ctx, HPAName, types.MergePatchType, pin, metav1.PatchOptions{}); err != nil {
+		t.Fatalf("pin: %v", err)
+	}
+	read.Status.DesiredReplicas = 9
+	if _, err := hpas.UpdateStatus(ctx, read, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("UpdateStatus() error = %v", err)
+	}
+	got, err := hpas.Get(ctx, HPAName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get hpa: %v", err)
+	}
+	if ptr.Deref(got.Spec.MinReplicas, 0) != 7 || got.Spec.MaxReplicas != 7 || got.Status.DesiredReplicas != 9 {
+		t.Errorf("after a pin and a status update: min %d max %d desired %d, want 7, 7 and 9",
+			ptr.Deref(got.Spec.MinReplicas, 0), got.Spec.MaxReplicas, got.Status.DesiredReplicas)
 	}
 }
 
