@@ -487,9 +487,10 @@ func TestSteadyStepsNeitherWriteNorRead(t *testing.T) {
 	}
 }
 
-// An update of the HPA's status changes its status only, as on an API
-// server: a spec written after the controller read the HPA is kept.
-func TestHPAStatusUpdateKeepsTheSpec(t *testing.T) {
+// An update of the HPA's or the Deployment's status changes its status
+// only, as on an API server: a spec written after the controller read the
+// object is kept.
+func TestStatusUpdateKeepsTheSpec(t *testing.T) {
 	c := newCluster(t, Options{})
 	ctx := context.Background()
 	hpas := c.Clientset().AutoscalingV2().HorizontalPodAutoscalers(c.Namespace())
@@ -512,6 +513,27 @@ func TestHPAStatusUpdateKeepsTheSpec(t *testing.T) {
 	if ptr.Deref(got.Spec.MinReplicas, 0) != 7 || got.Spec.MaxReplicas != 7 || got.Status.DesiredReplicas != 9 {
 		t.Errorf("after a pin and a status update: min %d max %d desired %d, want 7, 7 and 9",
 			ptr.Deref(got.Spec.MinReplicas, 0), got.Spec.MaxReplicas, got.Status.DesiredReplicas)
+	}
+
+	deps := c.Clientset().AppsV1().Deployments(c.Namespace())
+	dep, err := deps.Get(ctx, c.Deployment(), metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get deployment: %v", err)
+	}
+	scale := []byte(`{"spec":{"replicas":7}}`)
+	if _, err := deps.Patch(ctx, c.Deployment(), types.MergePatchType, scale, metav1.PatchOptions{}); err != nil {
+		t.Fatalf("scale: %v", err)
+	}
+	dep.Status.ReadyReplicas = 1
+	if _, err := deps.UpdateStatus(ctx, dep, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("UpdateStatus() error = %v", err)
+	}
+	if dep, err = deps.Get(ctx, c.Deployment(), metav1.GetOptions{}); err != nil {
+		t.Fatalf("get deployment: %v", err)
+	}
+	if ptr.Deref(dep.Spec.Replicas, 0) != 7 || dep.Status.ReadyReplicas != 1 {
+		t.Errorf("after a scale and a status update: replicas %d ready %d, want 7 and 1",
+			ptr.Deref(dep.Spec.Replicas, 0), dep.Status.ReadyReplicas)
 	}
 }
 
