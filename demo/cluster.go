@@ -96,13 +96,11 @@ type Cluster struct {
 	rev      int
 	template string
 	surge    *surgePod
-	status   deploymentStatus // as last written
 	// dep and hpaObj are the Deployment and the HPA as last read.
 	dep    readCache[appsv1.Deployment]
 	hpaObj readCache[autoscalingv2.HorizontalPodAutoscaler]
-	// spec is specOf(specFrom): the HPA as last read, parsed once.
-	spec     hpaSpec
-	specFrom *autoscalingv2.HorizontalPodAutoscaler
+	// spec is specOf the HPA as last read.
+	spec hpaSpec
 
 	mu   sync.Mutex // guards ring and subs
 	ring *ring
@@ -404,7 +402,11 @@ func (c *Cluster) step(ctx context.Context, t time.Time) error {
 // returns the HPA's verdict as "desired [min..max]", "" without an HPA.
 func (c *Cluster) syncHPA(ctx context.Context, r sim.Reading, t time.Time) (string, error) {
 	h, err := c.hpaObj.get(func() (*autoscalingv2.HorizontalPodAutoscaler, error) {
-		return c.cs.AutoscalingV2().HorizontalPodAutoscalers(c.ns).Get(ctx, HPAName, metav1.GetOptions{})
+		h, err := c.cs.AutoscalingV2().HorizontalPodAutoscalers(c.ns).Get(ctx, HPAName, metav1.GetOptions{})
+		if err == nil {
+			c.spec = specOf(h) // parsed once per read
+		}
+		return h, err
 	})
 	if err != nil {
 		return "", fmt.Errorf("get hpa: %w", err)
@@ -415,9 +417,6 @@ func (c *Cluster) syncHPA(ctx context.Context, r sim.Reading, t time.Time) (stri
 	ref := h.Spec.ScaleTargetRef
 	if ref.Kind != "Deployment" || ref.Name != c.name {
 		return "", nil
-	}
-	if h != c.specFrom { // read again since the last step
-		c.spec, c.specFrom = specOf(h), h
 	}
 	spec := c.spec
 	v := c.hpa.sync(spec, r, t)
@@ -552,18 +551,9 @@ func condition(typ autoscalingv2.HorizontalPodAutoscalerConditionType, s corev1.
 	return autoscalingv2.HorizontalPodAutoscalerCondition{Type: typ, Status: s, Reason: reason, Message: msg}
 }
 
-// deploymentStatus is the part of a Deployment's status the demo writes,
-// comparable, to tell whether it changed since the last write.
-type deploymentStatus struct {
-	ObservedGeneration  int64
-	Replicas            int32
-	UpdatedReplicas     int32
-	ReadyReplicas       int32
-	AvailableReplicas   int32
-	UnavailableReplicas int32
-}
-
-// syncStatus writes the Deployment's status when it changed.
+// syncStatus writes the Deployment's status when it differs from the one
+// read at the step's start (the Deployment is read again after every write,
+// this one included).
 func (c *Cluster) syncStatus(ctx context.Context, dep *appsv1.Deployment, t time.Time) error {
 	ready := c.model.Ready(t)
 	var updated, surge int32
@@ -575,7 +565,7 @@ func (c *Cluster) syncStatus(ctx context.Context, dep *appsv1.Deployment, t time
 	if c.surge != nil {
 		surge, updated = 1, updated+1
 	}
-	st := deploymentStatus{
+	st := appsv1.DeploymentStatus{
 		ObservedGeneration:  dep.Generation,
 		Replicas:            c.model.Replicas() + surge,
 		UpdatedReplicas:     updated,
@@ -583,17 +573,15 @@ func (c *Cluster) syncStatus(ctx context.Context, dep *appsv1.Deployment, t time
 		AvailableReplicas:   ready,
 		UnavailableReplicas: c.model.Replicas() - ready,
 	}
-	if st == c.status && dep.Status.ObservedGeneration == dep.Generation {
+	if cur := dep.Status; st.ObservedGeneration == cur.ObservedGeneration && st.Replicas == cur.Replicas &&
+		st.UpdatedReplicas == cur.UpdatedReplicas && st.ReadyReplicas == cur.ReadyReplicas &&
+		st.AvailableReplicas == cur.AvailableReplicas && st.UnavailableReplicas == cur.UnavailableReplicas {
 		return nil
 	}
-	upd := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: c.name, Namespace: c.ns}, Status: appsv1.DeploymentStatus{
-		ObservedGeneration: st.ObservedGeneration, Replicas: st.Replicas, UpdatedReplicas: st.UpdatedReplicas,
-		ReadyReplicas: st.ReadyReplicas, AvailableReplicas: st.AvailableReplicas, UnavailableReplicas: st.UnavailableReplicas,
-	}}
+	upd := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: c.name, Namespace: c.ns}, Status: st}
 	if _, err := c.cs.AppsV1().Deployments(c.ns).UpdateStatus(ctx, upd, metav1.UpdateOptions{}); err != nil {
 		return fmt.Errorf("update deployment status: %w", err)
 	}
-	c.status = st
 	return nil
 }
 

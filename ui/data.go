@@ -348,17 +348,17 @@ func (m *Model) feedCharts() {
 		if mt == core.MetricCPU && m.decision != nil && m.decision.Forecast != nil {
 			d.Forecast = m.decision.Forecast
 		}
-		m.charts.metric[i].SetData(d)
-		m.charts.metric[i].Redraw()
+		cs.metric[i].SetData(d)
+		cs.metric[i].Redraw()
 	}
 	rd := replicasData{Now: now, Window: win, Samples: m.replicas.Since(cs.repl.data.Samples[:0], from), Marks: m.marks,
 		Min: m.deps.Policy.MinReplicas, Max: m.deps.Policy.MaxReplicas}
 	if m.state != nil {
 		rd.Current, rd.Ready = m.state.Replicas, m.state.ReadyReplicas
 	}
-	m.charts.repl.SetData(rd)
-	m.charts.repl.Redraw()
-	m.charts.compose(m.computeLayout())
+	cs.repl.SetData(rd)
+	cs.repl.Redraw()
+	cs.compose(m.computeLayout())
 }
 
 // perReplica appends to dst the totals divided by the ready replicas at
