@@ -68,6 +68,7 @@ func (m Model) handleBackfill(msg backfillMsg) (tea.Model, tea.Cmd) {
 // handlePoll takes one poll: history, replicas, decision, charts, and
 // auto-apply; then schedules the next poll.
 func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
+	before := m.digest()
 	m.polling = false
 	m.now = laterOf(m.now, msg.now)
 	var cmds []tea.Cmd
@@ -106,8 +107,50 @@ func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, cmd)
 		}
 	}
-	m.feedCharts()
+	if m.pollOK && len(cmds) == 0 && m.digest() == before && m.holdPollFrame() {
+		m.holdFrame, m.chartsDue = true, true
+	} else {
+		m.feedCharts()
+	}
 	return m, tea.Batch(cmds...)
+}
+
+// minPollFrame is the least wall-clock time between two frames drawn for
+// polls alone. It matters only when the dashboard's clock runs fast: at the
+// demo's 60× a heartbeat polls every 500 ms, and every second poll is drawn
+// (the last frame is 2 polls old by 1 s, well over 900 ms). At 1× polls are
+// 15 s apart and all drawn.
+const minPollFrame = 900 * time.Millisecond
+
+// holdPollFrame reports whether a poll's answer may wait for the next frame:
+// the clock runs faster than the wall clock and the last frame is younger
+// than minPollFrame. Only a routine poll waits (handlePoll: it read
+// everything, started no write, and changed neither the decision, the
+// replicas nor the event log); a key, a write's result or a heartbeat that
+// starts no poll draws it at once. The charts are fed when it is drawn.
+func (m *Model) holdPollFrame() bool {
+	return m.rate > 1 && m.now.Sub(m.drawnAt) < m.dashboardTime(minPollFrame)
+}
+
+// pollDigest is what a poll must leave unchanged to wait for the next frame.
+type pollDigest struct {
+	decision        string
+	replicas, ready int32
+	logCount        int
+}
+
+// digest returns what the screen shows that a poll may change and a
+// person must see at once.
+func (m *Model) digest() pollDigest {
+	var d pollDigest
+	if m.decision != nil {
+		d.decision = decisionKey(*m.decision)
+	}
+	if m.state != nil {
+		d.replicas, d.ready = m.state.Replicas, m.state.ReadyReplicas
+	}
+	d.logCount = m.logCount
+	return d
 }
 
 // handleState takes the cluster state read back after a write: the header
@@ -312,6 +355,7 @@ func (cs *chartSet) compose(l layout) {
 
 // feedCharts gives every chart the visible window of its data and redraws.
 func (m *Model) feedCharts() {
+	m.chartsDue = false
 	now := m.now
 	win := windowAt(m.window)
 	from := now.Add(-win)

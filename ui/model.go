@@ -117,7 +117,7 @@ type Model struct {
 	// state: only then may auto-apply act on the decision it made.
 	pollOK      bool
 	log         []logEntry
-	logCount    int
+	logCount    int // entries ever added to log
 	eventsSince time.Time
 	duckRec     *core.DuckDBRecommendation
 	duckErr     error
@@ -145,6 +145,10 @@ type Model struct {
 	// at the next heartbeat, which starts none; data that turned stale is
 	// drawn at once.
 	holdFrame bool
+	// drawnAt is the dashboard time of the last frame drawn; chartsDue says
+	// a poll's data has not reached the charts yet (see holdPollFrame).
+	drawnAt   time.Time
+	chartsDue bool
 
 	// The heartbeat's view of the clock: when the last poll started (in the
 	// dashboard's time), the last tick's wall time, and the clock's rate
@@ -299,6 +303,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.holdFrame = false
 	nm, cmd := m.update(msg)
 	mm := nm.(Model)
+	if !mm.holdFrame {
+		if mm.chartsDue {
+			mm.feedCharts()
+		}
+		mm.drawnAt = mm.now
+	}
 	_, key := msg.(tea.KeyPressMsg)
 	mm.expireStatus(prev, key)
 	if mm.busy() && !mm.spinning {
@@ -518,6 +528,7 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 func (m *Model) addLog(at time.Time, kind logKind, text string) {
 	m.deps.Logger.Debug("event log", "kind", kind, "text", text)
 	m.log = append(m.log, logEntry{At: at, Kind: kind, Text: text})
+	m.logCount++
 	if len(m.log) > maxLog {
 		m.log = append([]logEntry(nil), m.log[len(m.log)-maxLog:]...)
 	}

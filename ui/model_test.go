@@ -614,6 +614,114 @@ func TestPollingHeartbeatKeepsTheFrame(t *testing.T) {
 	}
 }
 
+// fastPoll is the model after a poll's answer, and the frame drawn then.
+type fastPoll struct {
+	m     Model
+	frame string
+	// current says the frame is the model's view, and fed that the
+	// charts hold the poll's data (both when the poll was answered: the
+	// chart set is shared with later models).
+	current, fed bool
+}
+
+// fastPolls drives m at 60× of the wall clock, as bubbletea would: a
+// heartbeat every 500 ms of wall time (30 s of the dashboard's), each
+// starting a poll that answers at once, and a View after every message.
+// The first heartbeat only measures the clock's rate.
+func fastPolls(t *testing.T, r *rig, m Model, n int) []fastPoll {
+	t.Helper()
+	wall := t0
+	var out []fastPoll
+	for range n {
+		r.clk.Step(30 * time.Second)
+		wall = wall.Add(500 * time.Millisecond)
+		m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: wall})
+		m.View()
+		if !m.polling {
+			t.Fatal("the heartbeat did not start a poll")
+		}
+		m = update(t, m, m.pollCmd()())
+		frame := m.View().Content
+		out = append(out, fastPoll{m: m, frame: frame, current: frame == m.render(),
+			fed: !m.chartsDue && m.charts.metric[0].data.Now.Equal(m.now)})
+	}
+	return out
+}
+
+func TestFastClockDrawsEverySecondPoll(t *testing.T) {
+	r := newRig()
+	ps := fastPolls(t, r, r.model(t, 120, 40, scaleUp), 6)
+	if got := ps[len(ps)-1].m.rate; got != 60 {
+		t.Fatalf("rate = %v, want 60", got)
+	}
+	// Poll 0 comes before the rate is known, and is drawn; from then on
+	// every second poll is.
+	for i := 1; i < len(ps); i++ {
+		m := ps[i].m
+		drawn := ps[i].frame != ps[i-1].frame
+		if want := i%2 == 0; drawn != want {
+			t.Errorf("poll %d: drawn %v, want %v (every second poll at 60×)", i, drawn, want)
+		}
+		if drawn {
+			if !ps[i].current {
+				t.Errorf("poll %d: the frame drawn is not the model's view", i)
+			}
+			if !ps[i].fed {
+				t.Errorf("poll %d: drawn without the poll's data in the charts", i)
+			}
+		} else if !m.chartsDue {
+			t.Errorf("poll %d: held, but the charts are not marked due", i)
+		}
+	}
+
+	// A key draws what a held poll brought, charts included.
+	held := ps[5].m
+	if !held.chartsDue {
+		t.Fatal("poll 5 was not held")
+	}
+	k := keys(t, held, "tab")
+	if k.chartsDue || !k.charts.metric[0].data.Now.Equal(held.now) || k.View().Content != k.render() {
+		t.Errorf("a key after a held poll did not draw the poll's data")
+	}
+}
+
+func TestFastClockDrawsChangesAtOnce(t *testing.T) {
+	// What a person must see at once is never held: a new decision, new
+	// replicas, an event in the log, a failed poll.
+	tests := []struct {
+		name   string
+		change func(r *rig, target *int32)
+	}{
+		{"decision", func(_ *rig, target *int32) { *target = 1 }},
+		{"replicas", func(r *rig, _ *int32) { r.cluster.state.Replicas = 4 }},
+		{"ready replicas", func(r *rig, _ *int32) { r.cluster.state.ReadyReplicas = 2 }},
+		{"event", func(r *rig, _ *int32) {
+			r.cluster.events = append(r.cluster.events, core.ClusterEvent{At: r.clk.Now().Add(time.Second),
+				Reason: "ScalingReplicaSet", By: "bob@ops", Message: "scaled to 5"})
+		}},
+		{"failed poll", func(r *rig, _ *int32) {
+			r.cluster.err = errors.New("the server is currently unable to handle the request")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig()
+			var target int32
+			m := r.model(t, 120, 40, func(in core.Input, now time.Time) core.Decision {
+				d := scaleUp(in, now)
+				d.Target += target
+				return d
+			})
+			ps := fastPolls(t, r, m, 3) // poll 2 was drawn; poll 3 would be held
+			tc.change(r, &target)
+			next := fastPolls(t, r, ps[2].m, 1)[0]
+			if !next.fed || next.frame == ps[2].frame || !next.current {
+				t.Errorf("a poll that brought a change (%s) was not drawn at once", tc.name)
+			}
+		})
+	}
+}
+
 func TestDryRunResult(t *testing.T) {
 	r := newRig()
 	r.deps.DryRun = true
