@@ -126,6 +126,8 @@ type Client struct {
 	// originalMin is the last State call's original-min-replicas (see
 	// OriginalMinReplicas).
 	originalMin *int32
+	// selector is the Deployment's selector, parsed once (see selectorOf).
+	selector cachedSelector
 
 	leading atomic.Bool // this console holds the Lease (set by the elector)
 	leaseMu sync.Mutex

@@ -374,6 +374,29 @@ func TestStateFollowsWatch(t *testing.T) {
 	}
 }
 
+func TestStateSelectorOfARecreatedDeployment(t *testing.T) {
+	f := newFixture(t, nil, newDeployment(2))
+	st, err := f.c.State(f.ctx)
+	if err != nil || st.Selector != "app="+testDep {
+		t.Fatalf("State() = selector %q, %v; want app=%s", st.Selector, err, testDep)
+	}
+	// The selector is immutable, and parsed once per Deployment: one
+	// deleted and created again with another is a new UID.
+	if err := f.cs.AppsV1().Deployments(testNS).Delete(f.ctx, testDep, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d := newDeployment(2)
+	d.UID, d.ResourceVersion = "uid-2", ""
+	d.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": testDep, "track": "canary"}}
+	if _, err := f.cs.AppsV1().Deployments(testNS).Create(f.ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "State to show the new Deployment's selector", func() bool {
+		st, err := f.c.State(f.ctx)
+		return err == nil && st.Selector == "app="+testDep+",track=canary"
+	})
+}
+
 func TestStartFailsFastWhenAListIsForbidden(t *testing.T) {
 	cs := k8sfake.NewClientset(newDeployment(2))
 	cs.PrependReactor("list", "events", func(k8stesting.Action) (bool, runtime.Object, error) {

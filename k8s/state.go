@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kimiclaw/kimiscale/core"
 )
@@ -48,11 +49,7 @@ func (c *Client) State(ctx context.Context) (core.ClusterState, error) {
 		ResourceVersion:   d.ResourceVersion,
 		ObservedAt:        c.clock.Now(),
 	}
-	if d.Spec.Selector != nil {
-		if sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err == nil {
-			st.Selector = sel.String()
-		}
-	}
+	st.Selector = c.selectorOf(d)
 	if ctr := container(d); ctr != nil {
 		st.Requests = resources(ctr.Resources.Requests)
 		st.Limits = resources(ctr.Resources.Limits)
@@ -113,6 +110,39 @@ func (c *Client) State(ctx context.Context) (core.ClusterState, error) {
 		}
 	}
 	return st, nil
+}
+
+// selectorOf is d's label selector as a string, "" without one. A
+// Deployment's selector is immutable (apps/v1), so it is parsed once per
+// Deployment (UID and generation) rather than at every poll.
+func (c *Client) selectorOf(d *appsv1.Deployment) string {
+	key := selectorKey{d.UID, d.Generation}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.selector.key == key && c.selector.ok {
+		return c.selector.s
+	}
+	s := ""
+	if d.Spec.Selector != nil {
+		if sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err == nil {
+			s = sel.String()
+		}
+	}
+	c.selector = cachedSelector{key: key, s: s, ok: true}
+	return s
+}
+
+// selectorKey identifies the Deployment a selector was parsed from.
+type selectorKey struct {
+	uid        types.UID
+	generation int64
+}
+
+// cachedSelector is the last selector selectorOf parsed.
+type cachedSelector struct {
+	key selectorKey
+	s   string
+	ok  bool
 }
 
 // replicas is spec.replicas, which the API server defaults to 1.
