@@ -143,7 +143,7 @@ func (m Model) nextTick() time.Duration {
 
 // pollCmd reads metrics, cluster state and the events since a time.
 func (m Model) pollCmd() tea.Cmd {
-	d, timeout, since, askHolder := m.deps, m.ioTimeout(), m.eventsSince, !m.autoWanted
+	d, timeout, since, askHolder := m.deps, m.ioTimeout(), m.eventsSince, !m.autoWanted && m.holderDue()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()

@@ -207,6 +207,7 @@ type fakeLease struct {
 	acquired int
 	released int
 	holder   string
+	asked    int // Holder calls
 }
 
 func (f *fakeLease) Acquire(context.Context) (<-chan core.LeaseStatus, error) {
@@ -225,7 +226,12 @@ func (f *fakeLease) Release() {
 	f.released++
 }
 
-func (f *fakeLease) Holder(context.Context) (string, error) { return f.holder, nil }
+func (f *fakeLease) Holder(context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked++
+	return f.holder, nil
+}
 
 // rig is a model with its fakes.
 type rig struct {

@@ -165,6 +165,7 @@ type Model struct {
 	leaseCancel context.CancelFunc
 	leaseCh     <-chan core.LeaseStatus
 	holder      string
+	holderAt    time.Time // now of the poll that last read holder
 	// releasing counts Releases in flight; acquireQueued asks for the
 	// Lease once they are done (Release would stop a newer campaign).
 	releasing     int

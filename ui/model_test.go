@@ -722,6 +722,23 @@ func TestFastClockDrawsChangesAtOnce(t *testing.T) {
 	}
 }
 
+func TestFastClockAsksForTheHolderOncePerInterval(t *testing.T) {
+	r := newRig()
+	m := r.model(t, 120, 40, scaleUp)
+	r.lease.holder = "bob@ops"
+	before := r.lease.asked
+	const n = 61 // 30 s of wall time at 60×
+	ps := fastPolls(t, r, m, n)
+	// Poll 0 asks (the rate is not known yet); then one poll in every
+	// 15 s of wall time does: 15 s × 60 / 30 s a poll = every 30th poll.
+	if got, want := r.lease.asked-before, 1+(n-1)/30; got != want {
+		t.Errorf("%d polls at 60× asked for the holder %d times, want %d", n, got, want)
+	}
+	if got := ps[n-1].m.holder; got != "bob@ops" {
+		t.Errorf("holder = %q, want bob@ops", got)
+	}
+}
+
 func TestDryRunResult(t *testing.T) {
 	r := newRig()
 	r.deps.DryRun = true
