@@ -126,7 +126,7 @@ type Client struct {
 	// originalMin is the last State call's original-min-replicas (see
 	// OriginalMinReplicas).
 	originalMin *int32
-	// selector is the Deployment's selector, parsed once (see selectorOf).
+	// selector is the Deployment's selector string (see selectorOf).
 	selector cachedSelector
 
 	leading atomic.Bool // this console holds the Lease (set by the elector)

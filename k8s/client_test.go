@@ -380,13 +380,14 @@ func TestStateSelectorOfARecreatedDeployment(t *testing.T) {
 	if err != nil || st.Selector != "app="+testDep {
 		t.Fatalf("State() = selector %q, %v; want app=%s", st.Selector, err, testDep)
 	}
-	// The selector is immutable, and parsed once per Deployment: one
-	// deleted and created again with another is a new UID.
+	// The string is kept per selector object: a Deployment deleted and
+	// created again with another selector (the same UID, as a fake gives)
+	// is a new object.
 	if err := f.cs.AppsV1().Deployments(testNS).Delete(f.ctx, testDep, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	d := newDeployment(2)
-	d.UID, d.ResourceVersion = "uid-2", ""
+	d.ResourceVersion = ""
 	d.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": testDep, "track": "canary"}}
 	if _, err := f.cs.AppsV1().Deployments(testNS).Create(f.ctx, d, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

@@ -123,10 +123,10 @@ func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
 const minPollFrame = 900 * time.Millisecond
 
 // holdPollFrame reports whether a poll's answer may wait for the next frame:
-// the clock runs fast and the last frame is younger than minPollFrame. Only a routine poll waits (handlePoll: it read
-// everything, started no write, and changed neither the decision, the
-// replicas nor the event log); a key, a write's result or a heartbeat that
-// starts no poll draws it at once. The charts are fed when it is drawn.
+// the clock runs fast and the last frame is younger than minPollFrame. Only
+// a routine poll waits (handlePoll: it read everything, started no write,
+// and left the digest as it was); a key, a write's result or a heartbeat
+// that starts no poll draws it at once. The charts are fed when it is drawn.
 func (m *Model) holdPollFrame() bool {
 	return m.fastClock() && m.now.Sub(m.drawnAt) < m.dashboardTime(minPollFrame)
 }
@@ -145,24 +145,27 @@ func (m *Model) holderDue() bool {
 	return !m.fastClock() || m.now.Sub(m.holderAt) >= m.dashboardTime(m.deps.Interval)
 }
 
-// pollDigest is what a poll must leave unchanged to wait for the next frame.
+// pollDigest is what a poll must leave unchanged to wait for the next
+// frame: what the screen shows that a person must see at once.
 type pollDigest struct {
 	decision        string
 	replicas, ready int32
 	logCount        int
+	warnings        int
+	fresh, failed   bool // a recovery from STALE or a failed poll is drawn at once
+	holder          string
 }
 
-// digest returns what the screen shows that a poll may change and a
-// person must see at once.
+// digest returns the model's pollDigest.
 func (m *Model) digest() pollDigest {
-	var d pollDigest
+	d := pollDigest{logCount: m.logCount, failed: m.pollErr != nil, holder: m.holder}
 	if m.decision != nil {
 		d.decision = decisionKey(*m.decision)
 	}
 	if m.state != nil {
-		d.replicas, d.ready = m.state.Replicas, m.state.ReadyReplicas
+		d.replicas, d.ready, d.warnings = m.state.Replicas, m.state.ReadyReplicas, len(m.state.Warnings)
 	}
-	d.logCount = m.logCount
+	_, d.fresh = m.freshness()
 	return d
 }
 

@@ -242,6 +242,7 @@ type rig struct {
 	lease    *fakeLease
 	access   *fakeAccess
 	deps     Deps
+	wall     time.Time // the wall clock of heartbeats (t0 until set)
 }
 
 // baseState is kimiclaw-db at 3 replicas with DuckDB settings and limits.

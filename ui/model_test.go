@@ -630,22 +630,37 @@ type fastPoll struct {
 // The first heartbeat only measures the clock's rate.
 func fastPolls(t *testing.T, r *rig, m Model, n int) []fastPoll {
 	t.Helper()
-	wall := t0
 	var out []fastPoll
 	for range n {
-		r.clk.Step(30 * time.Second)
-		wall = wall.Add(500 * time.Millisecond)
-		m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: wall})
-		m.View()
+		m = heartbeat(t, r, m, 30*time.Second, 500*time.Millisecond)
 		if !m.polling {
 			t.Fatal("the heartbeat did not start a poll")
 		}
 		m = update(t, m, m.pollCmd()())
-		frame := m.View().Content
-		out = append(out, fastPoll{m: m, frame: frame, current: frame == m.render(),
-			fed: !m.chartsDue && m.charts.metric[0].data.Now.Equal(m.now)})
+		out = append(out, framed(m))
 	}
 	return out
+}
+
+// heartbeat advances the dashboard's clock by step and the wall clock
+// (r.wall) by wall, and sends m a heartbeat; View is called after it.
+func heartbeat(t *testing.T, r *rig, m Model, step, wall time.Duration) Model {
+	t.Helper()
+	if r.wall.IsZero() {
+		r.wall = t0
+	}
+	r.clk.Step(step)
+	r.wall = r.wall.Add(wall)
+	m = update(t, m, tickMsg{tag: m.tickTag, now: r.clk.Now(), wall: r.wall})
+	m.View()
+	return m
+}
+
+// framed calls View, as bubbletea does after a message, and records it.
+func framed(m Model) fastPoll {
+	frame := m.View().Content
+	return fastPoll{m: m, frame: frame, current: frame == m.render(),
+		fed: !m.chartsDue && m.charts.metric[0].data.Now.Equal(m.now)}
 }
 
 func TestFastClockDrawsEverySecondPoll(t *testing.T) {
@@ -682,6 +697,65 @@ func TestFastClockDrawsEverySecondPoll(t *testing.T) {
 	k := keys(t, held, "tab")
 	if k.chartsDue || !k.charts.metric[0].data.Now.Equal(held.now) || k.View().Content != k.render() {
 		t.Errorf("a key after a held poll did not draw the poll's data")
+	}
+}
+
+func TestHeartbeatDrawsAHeldPoll(t *testing.T) {
+	r := newRig()
+	ps := fastPolls(t, r, r.model(t, 120, 40, scaleUp), 6)
+	m := ps[5].m
+	if !m.chartsDue {
+		t.Fatal("poll 5 was not held")
+	}
+	// The next poll is slow: its heartbeat holds the frame, the one after
+	// draws what poll 5 brought.
+	m = heartbeat(t, r, m, 30*time.Second, 500*time.Millisecond)
+	if !m.polling || !m.chartsDue {
+		t.Fatal("the heartbeat did not start a poll, or drew")
+	}
+	m = heartbeat(t, r, m, 30*time.Second, 500*time.Millisecond)
+	if f := framed(m); !f.current || !f.fed {
+		t.Errorf("a heartbeat during a slow poll did not draw the held one (current %v, fed %v)", f.current, f.fed)
+	}
+}
+
+func TestSlowerClockDrawsEveryPoll(t *testing.T) {
+	// At 1.5× (as at 1×, with the heartbeat's jitter) a heartbeat a
+	// second of the dashboard's time starts a poll every 15: the frame
+	// before it is a second old, and the poll is drawn all the same.
+	r := newRig()
+	m := r.model(t, 120, 40, scaleUp)
+	polls := 0
+	for range 60 {
+		m = heartbeat(t, r, m, time.Second, 667*time.Millisecond)
+		if !m.polling {
+			continue
+		}
+		polls++
+		m = update(t, m, m.pollCmd()())
+		if f := framed(m); !f.current || !f.fed {
+			t.Fatalf("a poll at %.1f× was held", m.rate)
+		}
+	}
+	if polls < 3 || m.rate < 1.4 || m.rate > 1.6 {
+		t.Fatalf("%d polls at rate %v, want some at 1.5", polls, m.rate)
+	}
+}
+
+func TestFastClockDrawsARecoveryAtOnce(t *testing.T) {
+	r := newRig()
+	ps := fastPolls(t, r, r.model(t, 120, 40, scaleUp), 3)
+	// The cluster read fails, the metrics do not: the data stays fresh.
+	r.cluster.err = errors.New("the server is currently unable to handle the request")
+	failed := fastPolls(t, r, ps[2].m, 1)[0]
+	const notice = "this decision is not refreshed"
+	if !failed.current || !strings.Contains(ansi.Strip(failed.frame), notice) {
+		t.Fatalf("a failed poll was not drawn at once (current %v):\n%s", failed.current, ansi.Strip(failed.frame))
+	}
+	r.cluster.err = nil
+	ok := fastPolls(t, r, failed.m, 1)[0]
+	if !ok.current || !ok.fed || strings.Contains(ansi.Strip(ok.frame), notice) {
+		t.Errorf("the poll after a failed one was held:\n%s", ansi.Strip(ok.frame))
 	}
 }
 
