@@ -223,9 +223,8 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 			return fmt.Errorf("--headless prints a decision per simulated minute and never writes: drop %s", strings.Join(unread, ", "))
 		}
 	}
-	// Above maxSpeed the demo's clock outruns what one poll can show: a
-	// second of wall time skips days of the trace, the data reads as hours
-	// stale, and the simulation takes a core. (!(…) also catches NaN.)
+	// Above maxSpeed a second of wall time passes more than a day of the
+	// trace, the widest chart window. (!(…) also catches NaN.)
 	if !(o.Speed >= minSpeed && o.Speed <= maxSpeed) {
 		return badFlag("speed", o.Speed, validSpeed)
 	}
@@ -234,13 +233,14 @@ func (o *Options) Validate(cmd *cobra.Command) error {
 
 // The range of --speed: real time up to 100000 simulated seconds per wall
 // second (the demo benchmark replays 30 days a minute at 43200). Measured in
-// a 120×40 tmux pane after 15 s: metrics fresh up to 10000; stale for 1m39s
-// at 43200 and for 31m at 100000 (the demo answers polls with readings that
-// old; the headless mode and the replay benchmark are unaffected).
+// a 120×40 tmux pane 15 s after start (2026-11-30): the header says "fresh
+// 0s ago" and every metric has a value at 43200 and at 100000. (On
+// 2026-11-29, before the demo's steps and the dashboard's polls got
+// cheaper, they were stale for 1m39s at 43200 and 31m at 100000.)
 const (
 	minSpeed   = 1
 	maxSpeed   = 100000
-	validSpeed = "1 to 100000 simulated seconds per wall second (60 replays a trace minute a second; at 43200, 30 days a minute, the dashboard shows the metrics as stale)"
+	validSpeed = "1 to 100000 simulated seconds per wall second (60 replays a trace minute a second, 43200 30 days a minute)"
 )
 
 // The ranges of the duration settings. Polling faster than once a second
