@@ -61,7 +61,7 @@ func (m Model) handleBackfill(msg backfillMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	m.now = laterOf(m.now, msg.now)
-	m.feedCharts()
+	m.chartsDue = true
 	return m, m.startPoll()
 }
 
@@ -107,11 +107,8 @@ func (m Model) handlePoll(msg pollMsg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, cmd)
 		}
 	}
-	if m.pollOK && len(cmds) == 0 && m.digest() == before && m.holdPollFrame() {
-		m.holdFrame, m.chartsDue = true, true
-	} else {
-		m.feedCharts()
-	}
+	m.chartsDue = true
+	m.holdFrame = m.pollOK && len(cmds) == 0 && m.digest() == before && m.holdPollFrame()
 	return m, tea.Batch(cmds...)
 }
 
@@ -126,7 +123,7 @@ const minPollFrame = 900 * time.Millisecond
 // the clock runs fast and the last frame is younger than minPollFrame. Only
 // a routine poll waits (handlePoll: it read everything, started no write,
 // and left the digest as it was); a key, a write's result or a heartbeat
-// that starts no poll draws it at once. The charts are fed when it is drawn.
+// that starts no poll draws it at once.
 func (m *Model) holdPollFrame() bool {
 	return m.fastClock() && m.now.Sub(m.drawnAt) < m.dashboardTime(minPollFrame)
 }
@@ -181,7 +178,7 @@ func (m Model) handleState(msg stateMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.observeState(msg.state, msg.now)
-	m.feedCharts()
+	m.chartsDue = true
 	return m, nil
 }
 
@@ -370,6 +367,7 @@ func (cs *chartSet) compose(l layout) {
 }
 
 // feedCharts gives every chart the visible window of its data and redraws.
+// Update calls it when it draws a frame and the charts are due.
 func (m *Model) feedCharts() {
 	m.chartsDue = false
 	now := m.now

@@ -136,17 +136,19 @@ type Model struct {
 	paused     bool
 	tickTag    int
 
-	// holdFrame is set by a heartbeat that starts a poll, and cleared by
-	// every other message: View then returns the last frame rather than
-	// draw a new one. The poll's answer, a few milliseconds later, is
-	// drawn anyway, and the renderer shows only the latest view at its
-	// next frame (every 100 ms): the heartbeat's frame was never seen. At
-	// the demo's speed every heartbeat starts a poll. A slow poll is drawn
-	// at the next heartbeat, which starts none; data that turned stale is
-	// drawn at once.
+	// holdFrame makes View return the last frame rather than draw a new
+	// one; Update clears it before every message. Two messages set it:
+	//   - a heartbeat that starts a poll: the poll's answer, a few
+	//     milliseconds later, is drawn anyway, and the renderer shows only
+	//     the latest view at its next frame (every 100 ms), so the
+	//     heartbeat's frame was never seen. A slow poll is drawn at the
+	//     next heartbeat, which starts none; data that turned stale is
+	//     drawn at once.
+	//   - a routine poll at a fast clock (holdPollFrame).
 	holdFrame bool
-	// drawnAt is the dashboard time of the last frame drawn; chartsDue says
-	// a poll's data has not reached the charts yet (see holdPollFrame).
+	// drawnAt is the dashboard time of the last frame drawn. chartsDue says
+	// the charts' data changed since they were last fed: Update feeds them
+	// when it draws a frame, so a held frame costs no redraw.
 	drawnAt   time.Time
 	chartsDue bool
 
@@ -415,7 +417,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.focus = (m.focus + 1) % panelCount
 	case key.Matches(msg, k.Window):
 		m.window = (m.window + 1) % numWindows
-		m.feedCharts()
+		m.chartsDue = true
 	case key.Matches(msg, k.Pause):
 		return m.togglePause()
 	case key.Matches(msg, k.Approve):
